@@ -1,0 +1,259 @@
+"""The scenario schema: frozen pydantic models, one per section of MODEL.md.
+
+Every field is required here on purpose: defaults live in scenario files (with
+their sources), never in code. Bounds are the allowed ranges that error messages
+quote back to the user, and that the dashboard turns into slider limits.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simlib.scenario.distributions import Distribution
+
+SHARE_TOLERANCE = 1e-6
+
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Multiplier = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Days = Annotated[float, Field(gt=0, le=36500, allow_inf_nan=False)]
+Hours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Fte = Annotated[int, Field(ge=0, le=10000)]
+Sek = Annotated[float, Field(gt=0, le=1e11, allow_inf_nan=False)]
+Cap = Annotated[int, Field(ge=1, le=500)]
+
+
+class Section(BaseModel):
+    """Base of every section: immutable, and unknown keys are errors (typos)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _check_sum(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        parts = ", ".join(f"{k}={v:g}" for k, v in shares.items())
+        raise ValueError(f"{what} must sum to 1, got {total:g} ({parts})")
+
+
+class Calendar(Section):
+    mode: Literal["continuous", "working_days"]
+    start_year: Annotated[int, Field(ge=1990, le=2100)]
+    summer_weeks: tuple[Annotated[int, Field(ge=1, le=52)], ...]
+    summer_capacity: Share
+
+
+class Horizon(Section):
+    years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+    warmup: Literal["fixed", "mser5"]
+    warmup_years: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
+    unstable_queue_per_server: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _warmup_shorter(self) -> Horizon:
+        if self.warmup_years >= self.years:
+            raise ValueError(
+                f"warmup_years ({self.warmup_years:g}) must be below years ({self.years:g})"
+            )
+        return self
+
+
+class Referrals(Section):
+    per_year: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    seasonality: tuple[Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)], ...]
+    known_child_share: Share
+    urgent_share: Share
+    age_0_12_share: Share
+
+    @model_validator(mode="after")
+    def _twelve_months_mean_one(self) -> Referrals:
+        if len(self.seasonality) != 12:
+            raise ValueError(f"seasonality needs 12 monthly multipliers, got {len(self.seasonality)}")
+        mean = sum(self.seasonality) / 12
+        if abs(mean - 1.0) > 0.005:
+            raise ValueError(f"seasonality multipliers must average 1 (got mean {mean:.4f})")
+        return self
+
+
+class Screening(Section):
+    enabled: bool
+    hours: Distribution
+    elapsed_days: Distribution
+    open_share: Share
+    deadline_days: Days
+
+
+class ChildHeard(Section):
+    """Probability the child is interviewed: max_share x (work done / need)^e x load term."""
+
+    max_share: Share
+    rushed_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+    sustainable_caseload: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
+    overload_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+
+
+class Outcome(Section):
+    none: Share
+    in_home: Share
+    placement: Share
+
+    @model_validator(mode="after")
+    def _sum_one(self) -> Outcome:
+        _check_sum(self.model_dump(), "investigation.outcome shares")
+        return self
+
+
+class Investigation(Section):
+    hours: Distribution
+    complex_share: Share
+    complex_hours_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    coordination_hours_per_case_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
+    caseload_cap: Cap | None
+    cap_mode: Literal["hard", "soft", "none"]
+    deadline_days: Days
+    rush_at_deadline: bool
+    child_heard: ChildHeard
+    outcome: Outcome
+
+    @model_validator(mode="after")
+    def _cap_mode_needs_cap(self) -> Investigation:
+        if self.cap_mode in ("hard", "soft") and self.caseload_cap is None:
+            raise ValueError(
+                f"cap_mode '{self.cap_mode}' needs a caseload_cap (an integer 1-500);"
+                " use cap_mode 'none' for no cap"
+            )
+        return self
+
+
+class InHome(Section):
+    months: Distribution
+    escalation_share: Share
+
+
+class FosterHomes(Section):
+    initial: Annotated[int, Field(ge=0, le=100000)]
+    recruited_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+    leave_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+
+
+class BreakdownFactors(Section):
+    teen: Multiplier
+    emergency: Multiplier
+    missed_visits: Multiplier
+    caseworker_change: Multiplier
+
+
+class Placements(Section):
+    enabled: bool
+    initial_in_care: Annotated[int, Field(ge=0, le=100000)]
+    months: Distribution
+    foster_homes: FosterHomes
+    emergency_move_delay_days: Days
+    breakdown_per_year: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
+    breakdown_factors: BreakdownFactors
+    caseworker_change_window_days: Days
+    caseload_cap: Cap | None
+    cap_mode: Literal["hard", "soft", "none"]
+    visits_per_year: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
+    visit_hours: Distribution
+    age_out_years: Annotated[float, Field(gt=0, le=25, allow_inf_nan=False)]
+
+
+class RoleShares(Section):
+    intake: Share
+    investigation: Share
+    placement: Share
+
+    @model_validator(mode="after")
+    def _sum_one(self) -> RoleShares:
+        _check_sum(self.model_dump(), "staff.role_shares")
+        return self
+
+
+class SickLeave(Section):
+    enabled: bool
+    short_spells_per_year: Rate
+    short_days: Distribution
+    long_spells_per_year: Rate
+    long_days: Distribution
+    overload_factor: Multiplier
+
+
+class Consultants(Section):
+    allowed: bool
+    premium: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)]
+    contract_months: Distribution
+    start_days: Days
+    max_share: Share
+
+
+class Staff(Section):
+    dynamics: bool
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
+    intake_fte: Fte
+    investigators_fte: Fte
+    placement_fte: Fte
+    budget_sek_per_year: Sek | None
+    cost_per_fte_sek: Sek
+    role_shares: RoleShares
+    time_to_fill_days: Distribution
+    new_graduate_share: Share
+    novice_months: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)]
+    novice_productivity: Share
+    graduate_rule: bool
+    mentoring: bool
+    mentoring_hours_per_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
+    initial_under_1y_share: Share
+    turnover_per_year: Rate
+    first_year_turnover_factor: Multiplier
+    overload_turnover_factor: Multiplier
+    retention_premium_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    retention_turnover_elasticity: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)]
+    notice_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
+    sick_leave: SickLeave
+    reassign_after_days: Days
+    consultants: Consultants
+    freeze_on_overrun: bool
+
+
+class Metadata(Section):
+    """Free text about the scenario; not part of the model inputs or the hash."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(max_length=2000)
+    tags: tuple[str, ...] = ()
+
+
+class Scenario(Section):
+    """A fully resolved scenario: every section, every value, no gaps."""
+
+    metadata: Metadata
+    calendar: Calendar
+    horizon: Horizon
+    referrals: Referrals
+    screening: Screening
+    investigation: Investigation
+    in_home: InHome
+    placements: Placements
+    staff: Staff
+
+    @model_validator(mode="after")
+    def _staff_for_the_work(self) -> Scenario:
+        staff = self.staff
+        if not staff.dynamics:
+            if staff.investigators_fte < 1:
+                raise ValueError("staff.investigators_fte must be at least 1 with staff.dynamics false")
+            if self.screening.enabled and staff.intake_fte < 1:
+                raise ValueError("staff.intake_fte must be at least 1 when screening is enabled")
+            if self.placements.enabled and staff.placement_fte < 1:
+                raise ValueError("staff.placement_fte must be at least 1 when placements are enabled")
+        elif staff.budget_sek_per_year is None:
+            raise ValueError("staff.budget_sek_per_year is needed when staff.dynamics is true")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
