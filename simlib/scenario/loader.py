@@ -9,6 +9,7 @@ values, and the parameter table and brief can cite where each number came from.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from simlib.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 20
+MAX_NODES = 100_000  # a scenario has a few hundred values; YAML aliases can expand to billions
 PROVENANCE_KEYS = frozenset({"value", "source", "assumed", "unit", "note"})
 DESCRIPTIVE_KEYS = ("source", "assumed", "unit", "note")
 
@@ -103,7 +105,25 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             [Problem("", f"expected a YAML mapping of sections, got {type(data).__name__}")], where
         )
+    _check_size(data, where)
     return data
+
+
+def _check_size(data: Any, where: str) -> None:
+    """Refuse absurdly large trees (e.g. nested YAML aliases) before walking them recursively."""
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise ScenarioError(
+                [Problem("", f"more than {MAX_NODES:,} values (counting YAML aliases); not a scenario file")],
+                where,
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _is_provenance_leaf(node: Any) -> bool:
@@ -121,6 +141,8 @@ def split_provenance(
         value, inner = split_provenance(node["value"], prefix, file)
         notes.update({k: v for k, v in inner.items() if k != prefix})
         return value, notes
+    if isinstance(node, dict) and "value" in node and "kind" not in node:
+        _check_provenance_keys(node, prefix, file)
     if isinstance(node, dict):
         out: dict[Any, Any] = {}
         for key, child in node.items():
@@ -129,6 +151,21 @@ def split_provenance(
             notes.update(child_notes)
         return out, notes
     return node, notes
+
+
+def _check_provenance_keys(node: dict[Any, Any], prefix: str, file: str | None) -> None:
+    """A mistyped note ({value: 4000, sorce: ...}) is named, not reported as a bad number."""
+    problems = []
+    for key in node:
+        if key in PROVENANCE_KEYS:
+            continue
+        hint = difflib.get_close_matches(str(key), DESCRIPTIVE_KEYS, n=1, cutoff=0.6)
+        if hint:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            allowed = ", ".join(sorted(PROVENANCE_KEYS))
+            problems.append(Problem(path, f"unknown key next to value (did you mean {hint[0]}?); allowed: {allowed}"))
+    if problems:
+        raise ScenarioError(problems, file)
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +193,10 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
     raw = _read_yaml(path)
     parent_ref = raw.pop("extends", None)
     values, notes = split_provenance(raw, file=path.name)
+    # each file is named after itself unless it says otherwise (never after its parent)
+    meta = values.setdefault("metadata", {})
+    if isinstance(meta, dict) and "name" not in meta:
+        meta["name"] = path.stem
     files = [str(path)]
     if parent_ref is None:
         return values, notes, files

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from simlib.scenario.distributions import Distribution
 
@@ -39,6 +39,18 @@ def _check_sum(shares: dict[str, float], what: str) -> None:
         raise ValueError(f"{what} must sum to 1, got {total:g} ({parts})")
 
 
+def _check_cap_mode(cap_mode: str, info: ValidationInfo) -> str:
+    """A hard or soft cap needs a cap; caseload_cap is declared before cap_mode."""
+    if "caseload_cap" not in info.data:  # the cap itself was invalid and is reported already
+        return cap_mode
+    if cap_mode in ("hard", "soft") and info.data["caseload_cap"] is None:
+        raise ValueError(
+            f"cap_mode '{cap_mode}' needs a caseload_cap (an integer 1-500);"
+            " use cap_mode 'none' for no cap"
+        )
+    return cap_mode
+
+
 class Calendar(Section):
     mode: Literal["continuous", "working_days"]
     start_year: Annotated[int, Field(ge=1990, le=2100)]
@@ -52,13 +64,14 @@ class Horizon(Section):
     warmup_years: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
     unstable_queue_per_server: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
 
-    @model_validator(mode="after")
-    def _warmup_shorter(self) -> Horizon:
-        if self.warmup_years >= self.years:
-            raise ValueError(
-                f"warmup_years ({self.warmup_years:g}) must be below years ({self.years:g})"
-            )
-        return self
+    # Field validators (not model validators) so that the error names the dotted key.
+    @field_validator("warmup_years")
+    @classmethod
+    def _warmup_shorter(cls, warmup_years: float, info: ValidationInfo) -> float:
+        years = info.data.get("years")
+        if years is not None and warmup_years >= years:
+            raise ValueError(f"warmup_years ({warmup_years:g}) must be below years ({years:g})")
+        return warmup_years
 
 
 class Referrals(Section):
@@ -68,14 +81,15 @@ class Referrals(Section):
     urgent_share: Share
     age_0_12_share: Share
 
-    @model_validator(mode="after")
-    def _twelve_months_mean_one(self) -> Referrals:
-        if len(self.seasonality) != 12:
-            raise ValueError(f"seasonality needs 12 monthly multipliers, got {len(self.seasonality)}")
-        mean = sum(self.seasonality) / 12
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_months_mean_one(cls, seasonality: tuple[float, ...]) -> tuple[float, ...]:
+        if len(seasonality) != 12:
+            raise ValueError(f"seasonality needs 12 monthly multipliers, got {len(seasonality)}")
+        mean = sum(seasonality) / 12
         if abs(mean - 1.0) > 0.005:
             raise ValueError(f"seasonality multipliers must average 1 (got mean {mean:.4f})")
-        return self
+        return seasonality
 
 
 class Screening(Section):
@@ -111,6 +125,7 @@ class Investigation(Section):
     complex_share: Share
     complex_hours_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
     coordination_hours_per_case_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
+    max_pace_hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] | None
     caseload_cap: Cap | None
     cap_mode: Literal["hard", "soft", "none"]
     deadline_days: Days
@@ -118,14 +133,10 @@ class Investigation(Section):
     child_heard: ChildHeard
     outcome: Outcome
 
-    @model_validator(mode="after")
-    def _cap_mode_needs_cap(self) -> Investigation:
-        if self.cap_mode in ("hard", "soft") and self.caseload_cap is None:
-            raise ValueError(
-                f"cap_mode '{self.cap_mode}' needs a caseload_cap (an integer 1-500);"
-                " use cap_mode 'none' for no cap"
-            )
-        return self
+    @field_validator("cap_mode")
+    @classmethod
+    def _cap_mode_needs_cap(cls, cap_mode: str, info: ValidationInfo) -> str:
+        return _check_cap_mode(cap_mode, info)
 
 
 class InHome(Section):
@@ -160,6 +171,11 @@ class Placements(Section):
     visits_per_year: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
     visit_hours: Distribution
     age_out_years: Annotated[float, Field(gt=0, le=25, allow_inf_nan=False)]
+
+    @field_validator("cap_mode")
+    @classmethod
+    def _cap_mode_needs_cap(cls, cap_mode: str, info: ValidationInfo) -> str:
+        return _check_cap_mode(cap_mode, info)
 
 
 class RoleShares(Section):

@@ -1,0 +1,107 @@
+"""Working time: which calendar days carry caseworker hours, and how many.
+
+Processor sharing runs in *working time*: a caseworker's hours accrue only on
+working days (weekends, Swedish public holidays and the summer weeks carry no or
+less capacity). The calendar maps the clock (calendar days) to cumulative
+working days and back, so a completion time is computed exactly, with no daily
+ticks. In ``continuous`` mode working time is the clock itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+
+import holidays
+
+from simlib.scenario.schema import Calendar
+
+DAYS_PER_YEAR = 365
+# month index (0-11) of each day of a 365-day year; day 0 = 1 January
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+MONTH_STARTS = tuple(sum(_MONTH_LENGTHS[:m]) for m in range(12))
+
+
+def month_of(t: float) -> int:
+    """Month index 0-11 of a clock time, with 365-day years (MODEL.md conventions)."""
+    day = int(t) % DAYS_PER_YEAR
+    return bisect.bisect_right(MONTH_STARTS, day) - 1
+
+
+@dataclass(frozen=True)
+class ContinuousCalendar:
+    """Every day is the same; working time equals the clock (textbook mode)."""
+
+    workdays_per_week: float = 7.0
+
+    def work_time(self, t: float) -> float:
+        return t
+
+    def clock_time(self, w: float) -> float:
+        return w
+
+
+class WorkingDaysCalendar:
+    """Weekdays minus Swedish public holidays, with reduced capacity in summer weeks.
+
+    Working time within a day grows linearly over the day at that day's weight,
+    so both directions of the map are piecewise linear and exact.
+    """
+
+    workdays_per_week = 5.0
+
+    def __init__(self, cfg: Calendar, years: float) -> None:
+        n_days = int(DAYS_PER_YEAR * years) + 2 * DAYS_PER_YEAR
+        self.weights = self._weights(cfg, n_days)
+        cum = [0.0]
+        for w in self.weights:
+            cum.append(cum[-1] + w)
+        self.cumulative = cum
+
+    @staticmethod
+    def _weights(cfg: Calendar, n_days: int) -> list[float]:
+        n_years = n_days // DAYS_PER_YEAR + 1
+        years = range(cfg.start_year, cfg.start_year + n_years)
+        public = set(holidays.country_holidays("SE", years=years))
+        # days off under the municipal agreement though not public holidays
+        midsummer = {d for d in public if d.month == 6 and d.weekday() == 5 and 20 <= d.day <= 26}
+        public |= {d - dt.timedelta(days=1) for d in midsummer}
+        public |= {dt.date(y, 12, d) for y in years for d in (24, 31)}
+        summer = set(cfg.summer_weeks)
+        weights = []
+        for day in range(n_days):
+            # 365-day model years; each maps onto the real calendar year for weekdays and holidays
+            year = cfg.start_year + day // DAYS_PER_YEAR
+            date = dt.date(year, 1, 1) + dt.timedelta(days=day % DAYS_PER_YEAR)
+            if date.weekday() >= 5 or date in public:
+                weights.append(0.0)
+            elif date.isocalendar().week in summer:
+                weights.append(cfg.summer_capacity)
+            else:
+                weights.append(1.0)
+        return weights
+
+    def work_time(self, t: float) -> float:
+        day = int(t)
+        if day >= len(self.weights):
+            raise ValueError(f"time {t} beyond the calendar ({len(self.weights)} days)")
+        return self.cumulative[day] + self.weights[day] * (t - day)
+
+    def clock_time(self, w: float) -> float:
+        """Earliest clock time at which cumulative working time reaches ``w``."""
+        cum = self.cumulative
+        day = bisect.bisect_left(cum, w) - 1
+        if day < 0:
+            return 0.0
+        if day >= len(self.weights):
+            raise ValueError(f"working time {w} beyond the calendar")
+        return day + (w - cum[day]) / self.weights[day]
+
+    @property
+    def working_days_per_year(self) -> float:
+        return self.cumulative[DAYS_PER_YEAR]
+
+
+def make_calendar(cfg: Calendar, years: float) -> ContinuousCalendar | WorkingDaysCalendar:
+    return ContinuousCalendar() if cfg.mode == "continuous" else WorkingDaysCalendar(cfg, years)

@@ -1,0 +1,207 @@
+"""A caseworker as an exact, event-driven processor-sharing server.
+
+A caseworker has ``capacity`` productive hours per working day. With n active
+cases, each case progresses at ``min(pace, max(0, capacity - n * overhead) / n)``
+hours per working day: ``overhead`` is per-case coordination time, and ``pace``
+is the most a case can absorb while it waits on others (meetings, answers from
+school and health care); without a pace limit this is textbook processor sharing. Instead of ticking
+daily, the caseworker keeps a *virtual clock* S (hours of work each active case
+has received since the caseworker started) and each case's finish mark
+``S_at_start + work``. The next completion is the smallest mark; any change (a
+case added or removed, capacity changed) advances S to now and reschedules one
+timer. Stale timers are ignored by a version check, so no SimPy process is
+needed per caseworker. This is what makes the textbook reductions hold exactly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from simlib.model.context import SimContext
+
+EPS = 1e-9
+
+
+class Job:
+    """A unit of work on a caseworker: a screening, an investigation, a visit."""
+
+    __slots__ = (
+        "work",
+        "on_done",
+        "payload",
+        "base",
+        "mark",
+        "worker",
+        "started",
+        "load_area",
+        "load_since",
+        "attained",
+    )
+
+    def __init__(self, work: float, on_done: Callable[[Job], None], payload: Any = None) -> None:
+        self.work = work  # total hours of work the job needs
+        self.on_done = on_done
+        self.payload = payload
+        self.base = 0.0  # worker's virtual clock value at which this job had zero work
+        self.mark = 0.0  # finish mark on the current worker's virtual clock
+        self.worker: Caseworker | None = None
+        self.started = -1.0  # clock time the job first got a caseworker
+        self.load_area = 0.0  # integral of the caseworker's case count while in work
+        self.load_since = 0.0
+        self.attained = 0.0  # hours of work received (up to the last detach)
+
+    def done_hours(self) -> float:
+        """Hours of work this job has received so far."""
+        w = self.worker
+        if w is None:
+            return self.attained
+        w.advance()
+        return min(w.virtual - self.base, self.work)
+
+
+class Caseworker:
+    """One member of staff in one role, serving jobs by processor sharing."""
+
+    __slots__ = (
+        "ctx",
+        "wid",
+        "role",
+        "team",
+        "jobs",
+        "capacity",
+        "overhead",
+        "pace",
+        "virtual",
+        "last_work_time",
+        "version",
+        "case_area",
+        "last_clock",
+        "hired_at",
+        "is_consultant",
+        "available",
+        "attrs",
+    )
+
+    def __init__(
+        self,
+        ctx: SimContext,
+        wid: int,
+        role: str,
+        capacity: float,
+        overhead: float,
+        hired_at: float = -1e9,
+        pace: float = float("inf"),
+    ) -> None:
+        self.ctx = ctx
+        self.wid = wid
+        self.role = role
+        self.team: Any = None
+        self.jobs: list[Job] = []
+        self.capacity = capacity  # productive hours per working day
+        self.overhead = overhead  # coordination hours per case per working day
+        self.pace = pace  # most hours a case can use per working day (waiting on others)
+        self.virtual = 0.0
+        self.last_work_time = ctx.calendar.work_time(ctx.env.now)
+        self.version = 0
+        self.case_area = 0.0  # integral over clock time of the number of cases
+        self.last_clock = ctx.env.now
+        self.hired_at = hired_at
+        self.is_consultant = False
+        self.available = True  # False while absent (sick leave) or gone
+        self.attrs: dict[str, Any] = {}
+
+    @property
+    def load(self) -> int:
+        return len(self.jobs)
+
+    def rate(self) -> float:
+        """Hours of work per working day that each active job receives."""
+        n = len(self.jobs)
+        if n == 0:
+            return 0.0
+        free = self.capacity - n * self.overhead
+        if free <= 0.0:
+            return 0.0
+        share = free / n
+        return share if share < self.pace else self.pace
+
+    def advance(self) -> None:
+        """Bring the virtual clock and the case-count integral up to now."""
+        now = self.ctx.env.now
+        if now != self.last_clock:
+            n = len(self.jobs)
+            dt = now - self.last_clock
+            self.case_area += n * dt
+            if self.team is not None:
+                self.team.add_level_time(n, dt)
+            self.last_clock = now
+        w = self.ctx.calendar.work_time(now)
+        if w != self.last_work_time:
+            if self.jobs:
+                self.virtual += self.rate() * (w - self.last_work_time)
+            self.last_work_time = w
+
+    def _reschedule(self) -> None:
+        self.version += 1
+        if not self.jobs:
+            return
+        r = self.rate()
+        if r <= 0.0:
+            return  # stalled: no progress until capacity returns or load falls
+        first = min(job.mark for job in self.jobs)
+        target = self.last_work_time + max(first - self.virtual, 0.0) / r
+        env = self.ctx.env
+        delay = self.ctx.calendar.clock_time(target) - env.now
+        timer = env.timeout(delay if delay > 0.0 else 0.0)
+        version = self.version
+        timer.callbacks.append(lambda _ev: self._on_timer(version))
+
+    def _on_timer(self, version: int) -> None:
+        if version != self.version:
+            return  # a newer schedule replaced this timer
+        self.advance()
+        limit = self.virtual + EPS * max(1.0, abs(self.virtual))
+        finished = [job for job in self.jobs if job.mark <= limit]
+        if not finished:  # rounding in the calendar map: try again from here
+            self._reschedule()
+            return
+        for job in finished:
+            self._detach(job)
+        self._reschedule()
+        self.ctx.on_load_change(self)
+        for job in finished:
+            job.on_done(job)
+
+    def _detach(self, job: Job) -> None:
+        self.jobs.remove(job)
+        if self.team is not None:
+            self.team.in_work -= 1
+        job.load_area += self.case_area - job.load_since
+        job.attained = min(self.virtual - job.base, job.work)
+        job.worker = None
+
+    def add(self, job: Job) -> None:
+        """Start serving a job now."""
+        self.advance()
+        if job.started < 0:
+            job.started = self.ctx.env.now
+        job.base = self.virtual - job.attained
+        job.mark = job.base + job.work
+        job.worker = self
+        job.load_since = self.case_area
+        self.jobs.append(job)
+        self._reschedule()
+
+    def remove(self, job: Job) -> None:
+        """Stop serving a job (reassignment, rushing); its attained work is kept."""
+        self.advance()
+        self._detach(job)
+        self._reschedule()
+        self.ctx.on_load_change(self)
+
+    def set_capacity(self, capacity: float) -> None:
+        """Change productive hours (ramp-up, absence, mentoring); exact from now on."""
+        self.advance()
+        self.capacity = capacity
+        self._reschedule()

@@ -1,0 +1,156 @@
+"""One replication of one scenario: build the context, run SimPy, return records.
+
+This is the model's single entry point. It wires the stages together (referrals
+-> screening -> investigation -> later stages), samples the weekly series, stops
+early when the queue grows without bound, and computes the KPIs after the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from simlib.model.calendar import make_calendar
+from simlib.model.caseworker import Caseworker
+from simlib.model.context import SimContext, make_streams
+from simlib.model.investigation import open_investigation
+from simlib.model.kpis import compute_kpis, warmup_cut
+from simlib.model.recorder import Recorder
+from simlib.model.referrals import Referral, referral_arrivals
+from simlib.model.screening import start_screening
+from simlib.model.team import DAYS_PER_MONTH, Team
+from simlib.scenario.schema import Scenario
+
+WEEK = 7.0
+
+
+@dataclass
+class ReplicationOutput:
+    """What one replication produced: KPI values, weekly series, raw records."""
+
+    kpis: dict[str, float]
+    series: pd.DataFrame
+    recorder: Recorder
+    warmup_days: float
+    end_days: float
+
+
+def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext:
+    """Environment, streams, calendar and teams, before any process starts."""
+    env = simpy.Environment()
+    ctx = SimContext(
+        env=env,
+        scenario=scenario,
+        streams=make_streams(seed, replication),
+        calendar=make_calendar(scenario.calendar, scenario.horizon.years),
+        recorder=Recorder(),
+        stop=env.event(),
+    )
+    staff = scenario.staff
+    inv = scenario.investigation
+    novice_days = staff.novice_months * DAYS_PER_MONTH
+    ctx.teams["intake"] = Team(ctx, "intake", None, "none")
+    ctx.teams["investigation"] = Team(
+        ctx, "investigation", inv.caseload_cap, inv.cap_mode, staff.graduate_rule, staff.mentoring, novice_days
+    )
+    pl = scenario.placements
+    ctx.teams["placement"] = Team(ctx, "placement", pl.caseload_cap, pl.cap_mode)
+    return ctx
+
+
+def staff_fixed(ctx: SimContext) -> None:
+    """Fixed staffing (``staff.dynamics: false``): whole FTEs, experienced, always present."""
+    staff = ctx.scenario.staff
+    per_week = ctx.calendar.workdays_per_week
+    overhead = ctx.scenario.investigation.coordination_hours_per_case_week / per_week
+    pace = ctx.scenario.investigation.max_pace_hours_per_day or float("inf")
+    wid = 0
+    for role, fte, role_overhead, role_pace in (
+        ("intake", staff.intake_fte if ctx.scenario.screening.enabled else 0, 0.0, float("inf")),
+        ("investigation", staff.investigators_fte, overhead, pace),
+        ("placement", staff.placement_fte if ctx.scenario.placements.enabled else 0, 0.0, float("inf")),
+    ):
+        for _ in range(fte):
+            worker = Caseworker(ctx, wid, role, staff.hours_per_day, role_overhead, pace=role_pace)
+            ctx.teams[role].add_worker(worker)
+            wid += 1
+
+
+def _on_referral(ctx: SimContext, referral: Referral) -> None:
+    if ctx.scenario.screening.enabled:
+        start_screening(ctx, referral, lambda r: _after_screening(ctx, r))
+    else:
+        ctx.recorder.referrals.append(
+            (referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True)
+        )
+        open_investigation(ctx, referral)
+
+
+def _after_screening(ctx: SimContext, referral: Referral) -> None:
+    if referral.opens:
+        open_investigation(ctx, referral)
+
+
+def weekly_sampler(ctx: SimContext):
+    """Snapshot queues, caseloads and cumulative areas each week; detect instability."""
+    env = ctx.env
+    rec = ctx.recorder
+    inv = ctx.teams["investigation"]
+    intake = ctx.teams["intake"]
+    limit = ctx.scenario.horizon.unstable_queue_per_server
+    extra = ctx.weekly_extras
+    while True:
+        for team in ctx.teams.values():
+            team.flush()
+        row: dict[str, Any] = {
+            "day": env.now,
+            "balans": inv.queued,
+            "investigations_in_work": inv.in_work,
+            "investigators": inv.size,
+            "balans_area": inv.queue_len.area_at(env.now),
+            "level_time": list(inv.level_time),
+            "screenings_open": intake.in_work + intake.queued,
+        }
+        for fn in extra:
+            row.update(fn())
+        rec.weekly.append(row)
+        open_cases = inv.queued + inv.in_work
+        screenings = intake.in_work + intake.queued
+        if open_cases > limit * max(inv.size, 1) or screenings > limit * max(intake.size, 1):
+            rec.unstable = True
+            if not ctx.stop.triggered:
+                ctx.stop.succeed()
+            return
+        yield env.timeout(WEEK)
+
+
+def simulate(scenario: Scenario, seed: int, replication: int = 0) -> ReplicationOutput:
+    """Run one replication and compute its KPIs after the warm-up."""
+    ctx = build_context(scenario, seed, replication)
+    if scenario.staff.dynamics:
+        from simlib.model import workforce
+
+        workforce.install(ctx)
+    else:
+        staff_fixed(ctx)
+    if scenario.placements.enabled:
+        from simlib.model import placements
+
+        placements.install(ctx)
+    env = ctx.env
+    horizon = scenario.horizon.years * 365.0
+    env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r)))
+    env.process(weekly_sampler(ctx))
+    env.timeout(horizon).callbacks.append(lambda _ev: ctx.stop.succeed() if not ctx.stop.triggered else None)
+    env.run(until=ctx.stop)
+    rec = ctx.recorder
+    rec.ended_at = env.now
+    weekly = rec.weekly_frame()
+    t0 = warmup_cut(scenario, weekly, env.now)
+    kpis = compute_kpis(ctx, t0, env.now)
+    series = weekly.drop(columns=["level_time", "balans_area"])
+    series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
+    return ReplicationOutput(kpis, series, rec, t0, env.now)

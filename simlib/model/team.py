@@ -1,0 +1,186 @@
+"""A team of caseworkers in one role: assignment under a caseload cap, and the balans queue.
+
+``hard`` cap: a case goes only to a caseworker under the cap, otherwise it waits
+in the balans queue (urgent first, FIFO within priority). ``soft``: the
+least-loaded caseworker takes it even above the cap (the overload is recorded).
+``none``: the least-loaded caseworker takes it at once. The graduate rule keeps
+complex cases from novices unless mentoring is on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from simlib.model.caseworker import Caseworker, Job
+
+if TYPE_CHECKING:
+    from simlib.model.context import SimContext
+
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+class TimeWeighted:
+    """Area under a step function, updated on change (not by polling)."""
+
+    __slots__ = ("value", "area", "last")
+
+    def __init__(self, t0: float = 0.0) -> None:
+        self.value = 0
+        self.area = 0.0
+        self.last = t0
+
+    def set(self, t: float, value: int) -> None:
+        self.area += self.value * (t - self.last)
+        self.value = value
+        self.last = t
+
+    def area_at(self, t: float) -> float:
+        return self.area + self.value * (t - self.last)
+
+
+class Team:
+    """Caseworkers of one role sharing one queue."""
+
+    def __init__(
+        self,
+        ctx: SimContext,
+        role: str,
+        cap: int | None,
+        cap_mode: str,
+        graduate_rule: bool = False,
+        mentoring: bool = False,
+        novice_days: float = 0.0,
+    ) -> None:
+        self.ctx = ctx
+        self.role = role
+        self.cap = cap
+        self.cap_mode = cap_mode
+        self.graduate_rule = graduate_rule and not mentoring
+        self.novice_days = novice_days
+        self.workers: list[Caseworker] = []
+        self.urgent: deque[Job] = deque()
+        self.normal: deque[Job] = deque()
+        self.queue_len = TimeWeighted(ctx.env.now)
+        self.level_time: list[float] = [0.0] * 64
+        self.in_work = 0
+
+    # --- accounting -------------------------------------------------------
+    def add_level_time(self, n: int, dt: float) -> None:
+        if n >= len(self.level_time):
+            self.level_time.extend([0.0] * (n + 1 - len(self.level_time)))
+        self.level_time[n] += dt
+
+    def flush(self) -> None:
+        """Bring every caseworker's integrals up to now (for a snapshot)."""
+        for w in self.workers:
+            w.advance()
+
+    @property
+    def queued(self) -> int:
+        return len(self.urgent) + len(self.normal)
+
+    def _queue_changed(self) -> None:
+        self.queue_len.set(self.ctx.env.now, self.queued)
+
+    # --- assignment -------------------------------------------------------
+    def is_novice(self, worker: Caseworker) -> bool:
+        return self.ctx.env.now - worker.hired_at < self.novice_days
+
+    def _may_take(self, worker: Caseworker, job: Job, respect_cap: bool) -> bool:
+        if not worker.available:
+            return False
+        if respect_cap and self.cap is not None and len(worker.jobs) >= self.cap:
+            return False
+        if self.graduate_rule and getattr(job.payload, "complex", False) and self.is_novice(worker):
+            return False
+        return True
+
+    def _pick(self, job: Job) -> Caseworker | None:
+        respect_cap = self.cap_mode == "hard"
+        best = None
+        best_load = 1 << 30
+        for w in self.workers:
+            load = len(w.jobs)
+            if load < best_load and self._may_take(w, job, respect_cap):
+                best, best_load = w, load
+        return best
+
+    def submit(self, job: Job, urgent: bool = False) -> None:
+        """A new case for this team: to a caseworker now, or into the balans queue."""
+        (self.urgent if urgent else self.normal).append(job)
+        self._queue_changed()
+        self.pull()
+
+    def _assign(self, worker: Caseworker, job: Job) -> None:
+        self.in_work += 1
+        on_assign = getattr(job.payload, "on_assign", None)
+        if on_assign is not None:
+            on_assign(worker)
+        worker.add(job)
+
+    def on_load_change(self, worker: Caseworker) -> None:
+        """A caseworker has room: pull queued cases (urgent first) while allowed."""
+        if self.queued:
+            self.pull()
+
+    def pull(self) -> None:
+        """Assign queued cases to whoever may take them (also after hires and returns)."""
+        changed = False
+        for queue in (self.urgent, self.normal):
+            i = 0
+            while i < len(queue):
+                job = queue[i]
+                worker = self._pick(job)
+                if worker is None:
+                    if not self.graduate_rule:
+                        break  # nobody can take any case of this priority
+                    i += 1  # a complex case may wait while a simpler one fits a novice
+                    continue
+                del queue[i]
+                changed = True
+                self._assign(worker, job)
+            if queue:
+                break  # keep urgent-first: normal cases wait while urgent ones do
+        if changed:
+            self._queue_changed()
+
+    def dequeue(self, job: Job) -> bool:
+        """Take a waiting job out of the queue (e.g. when its child's case closes)."""
+        for queue in (self.urgent, self.normal):
+            try:
+                queue.remove(job)
+            except ValueError:
+                continue
+            self._queue_changed()
+            return True
+        return False
+
+    # --- staffing (used by the workforce module) ----------------------------
+    def add_worker(self, worker: Caseworker) -> None:
+        worker.team = self
+        self.workers.append(worker)
+        if self.queued:
+            self.pull()
+
+    def remove_worker(self, worker: Caseworker) -> list[Job]:
+        """Take a caseworker off the team; returns their jobs for reassignment."""
+        worker.advance()
+        jobs = list(worker.jobs)
+        for job in jobs:
+            worker.remove(job)
+        self.workers.remove(worker)
+        worker.available = False
+        return jobs
+
+    def reassign(self, jobs: list[Job]) -> None:
+        """Hand jobs to other caseworkers (each counts a caseworker change)."""
+        for job in jobs:
+            on_change = getattr(job.payload, "on_caseworker_change", None)
+            if on_change is not None:
+                on_change()
+            self.submit(job, urgent=getattr(job.payload, "urgent", False))
+
+    @property
+    def size(self) -> int:
+        return len(self.workers)
