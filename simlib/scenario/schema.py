@@ -51,6 +51,14 @@ def _check_cap_mode(cap_mode: str, info: ValidationInfo) -> str:
     return cap_mode
 
 
+class Municipality(Section):
+    """Whom the scenario describes. The model reads nothing here; reports use it
+    to express volumes per 1 000 children and the national ensemble to scale."""
+
+    population: Annotated[int, Field(ge=1, le=20_000_000)]
+    children_0_17: Annotated[int, Field(ge=1, le=5_000_000)]
+
+
 class Calendar(Section):
     mode: Literal["continuous", "working_days"]
     start_year: Annotated[int, Field(ge=1990, le=2100)]
@@ -247,6 +255,7 @@ class Scenario(Section):
     """A fully resolved scenario: every section, every value, no gaps."""
 
     metadata: Metadata
+    municipality: Municipality
     calendar: Calendar
     horizon: Horizon
     referrals: Referrals
