@@ -1,6 +1,28 @@
-"""Experiments: replications with confidence intervals, comparisons, sweeps."""
+"""Experiments: replications with confidence intervals, paired comparisons, sweeps.
 
-from simlib.experiments.intervals import summarise, t_interval
-from simlib.experiments.replications import Results, run, run_replication
+The CLI and the notebooks call these same functions: ``run`` (replications of
+one scenario), ``compare`` (alternatives against a base, common random
+numbers), ``sweep`` (grids and samples, resumable Parquet store).
+"""
 
-__all__ = ["Results", "run", "run_replication", "summarise", "t_interval"]
+from simlib.experiments.comparison import Comparison, compare
+from simlib.experiments.intervals import paired_interval, summarise, t_interval, welch_interval
+from simlib.experiments.replications import Results, run, run_all, run_replication
+from simlib.experiments.store import StoreError
+from simlib.experiments.sweeps import design_points, sweep
+
+__all__ = [
+    "Comparison",
+    "Results",
+    "StoreError",
+    "compare",
+    "design_points",
+    "paired_interval",
+    "run",
+    "run_all",
+    "run_replication",
+    "summarise",
+    "sweep",
+    "t_interval",
+    "welch_interval",
+]

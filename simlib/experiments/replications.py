@@ -3,17 +3,23 @@
 Replication r of base seed s always uses ``SeedSequence(s, spawn_key=(r,))``:
 results do not depend on the order or the process they ran in, and two
 scenarios run with the same seed share random streams (common random numbers).
+The replications may run here, on a process pool or on Dask (see parallel.py);
+the frames are always sorted by replication, so they are identical bit for bit.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from simlib.experiments import precision as precision_mode
 from simlib.experiments.intervals import summarise
+from simlib.experiments.parallel import execute
 from simlib.model.simulation import simulate
 from simlib.scenario.loader import load_scenario, scenario_hash, with_overrides
 from simlib.scenario.schema import Scenario
@@ -70,7 +76,7 @@ class Results:
 
 
 def _num(x: float) -> float | None:
-    return None if x != x else float(x)  # NaN -> null in JSON
+    return None if math.isnan(x) else float(x)  # NaN -> null in JSON
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -87,15 +93,72 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> tuple[pd
     return kpis, series
 
 
-def resolve(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None, years: float | None = None) -> Scenario:
-    """Accept a Scenario, a bundled name or a path; apply overrides and a horizon."""
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One unit of work: a resolved scenario, a base seed and a replication index."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    with_series: bool = True
+
+
+def replication_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Run one task (module level, so pools and Dask can pickle it)."""
+    kpis, series = run_replication(task.scenario, task.seed, task.replication)
+    return kpis, (series if task.with_series else None)
+
+
+def resolve(
+    scenario: Scenario | str | Path,
+    overrides: dict[str, Any] | None = None,
+    years: float | None = None,
+    warmup: str | None = None,
+) -> Scenario:
+    """Accept a Scenario, a bundled name or a path; apply overrides, a horizon and a warm-up rule."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     changes = dict(overrides or {})
     if years is not None:
         changes["horizon.years"] = years
         if sc.horizon.warmup_years >= years:
             changes["horizon.warmup_years"] = years / 5
+    if warmup is not None:
+        changes["horizon.warmup"] = warmup
     return with_overrides(sc, changes) if changes else sc
+
+
+def _check_counts(reps: int, jobs: int) -> None:
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1, got {reps}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+
+
+def _collect(sc: Scenario, seed: int, parts: list[tuple[pd.DataFrame, pd.DataFrame | None]]) -> Results:
+    kpis = pd.concat([p[0] for p in parts], ignore_index=True)
+    frames = [p[1] for p in parts if p[1] is not None]
+    series = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Results(sc, seed, kpis, series)
+
+
+def run_all(
+    scenarios: Sequence[Scenario],
+    reps: int = 10,
+    seed: int = 2024,
+    *,
+    jobs: int = 1,
+    dask: str | None = None,
+    progress: bool = False,
+    series: bool = True,
+) -> list[Results]:
+    """Replications 0..reps-1 of several resolved scenarios with one seed, in one pool.
+
+    Every scenario gets the same (seed, replication) pairs: common random numbers.
+    """
+    _check_counts(reps, jobs)
+    tasks = [ReplicationTask(sc, seed, r, series) for sc in scenarios for r in range(reps)]
+    parts = execute(replication_task, tasks, jobs=jobs, dask=dask, progress=progress, desc="replications")
+    return [_collect(sc, seed, parts[i * reps : (i + 1) * reps]) for i, sc in enumerate(scenarios)]
 
 
 def run(
@@ -104,12 +167,48 @@ def run(
     seed: int = 2024,
     years: float | None = None,
     overrides: dict[str, Any] | None = None,
+    *,
+    jobs: int = 1,
+    dask: str | None = None,
+    progress: bool = False,
+    warmup: str | None = None,
+    precision: float | None = None,
+    max_reps: int | None = None,
+    precision_kpis: list[str] | None = None,
+    series: bool = True,
 ) -> Results:
-    """Run ``reps`` replications of a scenario and collect tidy results."""
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1, got {reps}")
-    sc = resolve(scenario, overrides, years)
-    parts = [run_replication(sc, seed, r) for r in range(reps)]
-    kpis = pd.concat([p[0] for p in parts], ignore_index=True)
-    series = pd.concat([p[1] for p in parts], ignore_index=True)
-    return Results(sc, seed, kpis, series)
+    """Run ``reps`` replications of a scenario and collect tidy results.
+
+    ``jobs``/``dask`` choose where they run (same results either way). With
+    ``precision`` (e.g. 0.05), ``reps`` is the first batch: replications are
+    added until every chosen KPI's 95% half-width is within ``precision`` of its
+    mean, or ``max_reps`` (default 100) is reached; ``Results.extras['precision']``
+    tells which.
+    """
+    _check_counts(reps, jobs)
+    sc = resolve(scenario, overrides, years, warmup)
+
+    def batch(first: int, last: int) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
+        tasks = [ReplicationTask(sc, seed, r, series) for r in range(first, last)]
+        return execute(replication_task, tasks, jobs=jobs, dask=dask, progress=progress, desc=sc.name)
+
+    if precision is None:
+        return _collect(sc, seed, batch(0, reps))
+    if not precision > 0:
+        raise ValueError(f"precision must be above 0, got {precision}")
+    cap = 100 if max_reps is None else max_reps
+    if cap < reps:
+        raise ValueError(f"max_reps ({cap}) must be at least reps ({reps})")
+    parts = batch(0, reps)
+    available = list(dict.fromkeys(parts[0][0]["kpi"]))
+    log = precision_mode.PrecisionLog(precision, cap, precision_mode.choose_kpis(available, precision_kpis))
+    while True:
+        results = _collect(sc, seed, parts)
+        state = precision_mode.check(results.kpis, log.kpis, precision)
+        log.checks.append(state)
+        target = precision_mode.next_reps(state, cap)
+        if target <= state.reps:
+            break
+        parts += batch(state.reps, target)
+    results.extras["precision"] = log
+    return results

@@ -1,0 +1,391 @@
+"""``simlib run``, ``simlib compare`` and ``simlib sweep``: thin commands over simlib.experiments.
+
+Each command checks its arguments (a mistake exits 2 with the option named),
+loads the scenarios, calls one library function (``run``, ``compare``,
+``sweep``) and writes a table, JSON or CSV. The library is imported inside the
+commands so that ``simlib --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import yaml
+
+from simlib.presentation.cli import UserError, app
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("table", "json", "csv")
+WARMUPS = ("fixed", "mser5")
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="KEY=VALUE", show_default=False,
+                 help="Override a value by its dotted key, e.g. investigation.caseload_cap=15 (repeatable)."),
+]
+RepsOpt = Annotated[int, typer.Option("--reps", "-r", help="Replications (seeds derived from --seed and the index).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Base seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")]
+YearsOpt = Annotated[
+    float | None, typer.Option("--years", help="Simulated years (overrides horizon.years).", show_default=False)
+]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine.")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option("--dask", metavar="ADDRESS|local", show_default=False,
+                 help="Run on dask.distributed: a scheduler address, or 'local' for a LocalCluster of --jobs processes."),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", show_default=False)
+]
+WarmupOpt = Annotated[
+    str | None,
+    typer.Option("--warmup", help="Warm-up rule: fixed (horizon.warmup_years) or mser5.", show_default=False),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes on stderr.")]
+
+
+# --- argument checks ----------------------------------------------------------------------
+def _check_common(reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None) -> None:
+    if reps < 1:
+        raise UserError(f"--reps: must be at least 1, got {reps}")
+    if jobs < 1:
+        raise UserError(f"--jobs: must be at least 1, got {jobs}")
+    if years is not None and not (years > 0 and math.isfinite(years)):
+        raise UserError(f"--years: must be above 0, got {years:g}")
+    if fmt not in FORMATS:
+        raise UserError(f"--format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if warmup is not None and warmup not in WARMUPS:
+        raise UserError(f"--warmup: must be one of {', '.join(WARMUPS)}, got {warmup!r}")
+
+
+def _scalar(text: str) -> Any:
+    """A value as YAML reads it ('15' -> 15, 'null' -> None), and '1e6' as a number too."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_grid(items: list[str]) -> dict[str, list[Any]]:
+    """['investigation.caseload_cap=10,12'] -> {'investigation.caseload_cap': [10, 12]}."""
+    grid: dict[str, list[Any]] = {}
+    for text in items:
+        key, sep, raw = text.partition("=")
+        key = key.strip()
+        values = [v.strip() for v in raw.split(",")]
+        if not sep or not key or not raw.strip() or any(v == "" for v in values):
+            raise UserError(f"--grid: expected KEY=V1,V2,... (e.g. investigation.caseload_cap=10,12,15), got {text!r}")
+        if key in grid:
+            raise UserError(f"--grid: {key} given twice")
+        grid[key] = [_scalar(v) for v in values]
+    return grid
+
+
+def parse_ranges(items: list[str]) -> dict[str, tuple[float, float]]:
+    """['staff.investigators_fte=24:36'] -> {'staff.investigators_fte': (24.0, 36.0)}."""
+    out: dict[str, tuple[float, float]] = {}
+    for text in items:
+        key, sep, raw = text.partition("=")
+        lo_text, colon, hi_text = raw.partition(":")
+        try:
+            lo, hi = float(lo_text), float(hi_text)
+        except ValueError:
+            lo = hi = math.nan
+        if not sep or not key.strip() or not colon or not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            raise UserError(f"--range: expected KEY=LO:HI with LO < HI (e.g. staff.investigators_fte=24:36), got {text!r}")
+        out[key.strip()] = (lo, hi)
+    return out
+
+
+def _library_errors(exc: Exception) -> UserError:
+    """Library ValueErrors / KeyErrors about arguments, as a user error."""
+    lines = exc.lines() if hasattr(exc, "lines") else [str(exc).strip("'\"")]
+    return UserError(*lines)
+
+
+# --- output -------------------------------------------------------------------------------
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e5 or abs(x) < 1e-3:
+        return f"{x:.4g}"
+    return f"{x:,.4g}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+def summary_table(summary: pd.DataFrame, title: str, label: str = "kpi") -> str:
+    """A readable table: KPI, mean and 95% interval, n."""
+    rows = [(str(r.kpi), _fmt(r.mean), f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", str(int(r.n)))
+            for r in summary.itertuples()]
+    head = (label, "mean", "95% CI", "n")
+    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) if rows else len(head[i]) for i in range(4)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return (f"{cells[0]:<{widths[0]}}  {cells[1]:>{widths[1]}}  "
+                f"{cells[2]:>{widths[2]}}  {cells[3]:>{widths[3]}}")
+
+    out = [title, line(head), line(tuple("-" * w for w in widths))]
+    out += [line(row) for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _note(text: str, quiet: bool) -> None:
+    if not quiet:
+        typer.echo(text, err=True)
+
+
+# --- commands -----------------------------------------------------------------------------
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="A scenario file, or a bundled name such as 'baseline'.", metavar="SCENARIO")],
+    set_: SetOpt = None,
+    reps: RepsOpt = 10,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    precision: Annotated[
+        float | None,
+        typer.Option("--precision", show_default=False,
+                     help="Add replications until each chosen KPI's 95% half-width is within this share of its mean."),
+    ] = None,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="Cap on replications in precision mode.")] = 100,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option("--kpi", show_default=False, help="KPI checked by --precision (repeatable; default: headline KPIs)."),
+    ] = None,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run replications of a scenario and print each KPI's mean with a 95% t-interval.
+
+    json: {"scenario", "scenario_hash", "seed", "reps", "kpis": {kpi: {"mean", "ci_low", "ci_high", "n"}}};
+    csv: one row per replication and KPI.
+    """
+    from simlib.experiments import run as run_replications
+    from simlib.scenario import load
+
+    _check_common(reps, jobs, years, fmt, warmup)
+    if precision is not None and not (0 < precision < 1e6):
+        raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
+    if precision is not None and max_reps < reps:
+        raise UserError(f"--max-reps: must be at least --reps ({reps}), got {max_reps}")
+    loaded = load(scenario, set_ or [])
+    try:
+        results = run_replications(
+            loaded.scenario, reps, seed, years, jobs=jobs, dask=dask, progress=not quiet, warmup=warmup,
+            precision=precision, max_reps=max_reps, precision_kpis=kpi, series=False,
+        )
+    except (ValueError, KeyError) as exc:
+        raise _library_errors(exc) from None
+    if "precision" in results.extras:
+        _note(results.extras["precision"].describe(), quiet)
+    if fmt == "json":
+        text = json.dumps(results.to_json_dict(), indent=2) + "\n"
+    elif fmt == "csv":
+        text = results.kpis.to_csv(index=False)
+    else:
+        title = (f"{results.name}  (hash {results.hash[:12]}, seed {seed}, {results.reps} replications, "
+                 f"{results.scenario.horizon.years:g} years, warm-up {_warmup_text(results.scenario)})")
+        text = summary_table(results.summary(), title)
+    _emit(text, output)
+
+
+def _warmup_text(sc: Any) -> str:
+    return "MSER-5" if sc.horizon.warmup == "mser5" else f"{sc.horizon.warmup_years:g} years"
+
+
+@app.command()
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or bundled name).", metavar="BASE")],
+    alternatives: Annotated[
+        list[str], typer.Argument(help="One or more alternative scenarios.", metavar="ALT...", show_default=False)
+    ],
+    set_: SetOpt = None,
+    reps: RepsOpt = 10,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare alternatives with a base under common random numbers: paired differences (alt - base) with 95% CIs.
+
+    --set applies to every scenario. json: {"base": name, "alternatives": {name: {kpi: {"mean", "ci_low",
+    "ci_high", "n"}}}}; csv: one row per alternative, replication and KPI (base, alt, diff).
+    """
+    from simlib.experiments import compare as compare_scenarios
+    from simlib.scenario import load
+
+    _check_common(reps, jobs, years, fmt, warmup)
+    base_sc = load(base, set_ or []).scenario
+    alt_scs = [load(a, set_ or []).scenario for a in alternatives]
+    try:
+        result = compare_scenarios(base_sc, alt_scs, reps, seed, jobs, years=years, warmup=warmup, dask=dask,
+                                   progress=not quiet)
+    except (ValueError, KeyError) as exc:
+        raise _library_errors(exc) from None
+    if fmt == "json":
+        text = json.dumps(result.to_json_dict(), indent=2) + "\n"
+    elif fmt == "csv":
+        text = result.differences.to_csv(index=False)
+    else:
+        summary = result.summary()
+        parts = []
+        for name in result.alternatives:
+            title = f"{name} - {result.base.name}  (paired, seed {seed}, {reps} replications)"
+            parts.append(summary_table(summary[summary["alternative"] == name], title, "kpi (difference)"))
+        text = "\n".join(parts)
+    _emit(text, output)
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[str, typer.Argument(help="The base scenario (file or bundled name).", metavar="SCENARIO")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option("--grid", "-g", metavar="KEY=V1,V2,...", show_default=False,
+                     help="Values of one key; several --grid options make a full grid (repeatable)."),
+    ] = None,
+    sample: Annotated[
+        str | None, typer.Option("--sample", metavar="lhs|sobol", show_default=False,
+                                 help="Space-filling sample over --range keys (scipy.stats.qmc).")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", help="Sample points for --sample.")] = 16,
+    range_: Annotated[
+        list[str] | None,
+        typer.Option("--range", metavar="KEY=LO:HI", show_default=False, help="Range of a sampled key (repeatable)."),
+    ] = None,
+    reps: RepsOpt = 10,
+    seed: SeedOpt = 2024,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", metavar="DIR", show_default=False,
+                     help="Parquet store: finished cells are kept, a rerun computes only the missing ones."),
+    ] = None,
+    set_: SetOpt = None,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a grid or sample of scenarios x replications, resumably, and summarise each point.
+
+    table: headline KPI means per point; json: {"scenario", "base_scenario_hash", "seed", "reps",
+    "points": [{"point", "overrides", "scenario_hash", "kpis": {...}}]}; csv: the tidy frame
+    (one row per point, replication and KPI).
+    """
+    from simlib.experiments import StoreError
+    from simlib.experiments import sweep as run_sweep
+    from simlib.experiments.replications import resolve
+    from simlib.scenario import load
+
+    _check_common(reps, jobs, years, fmt, warmup)
+    if sample is not None and sample not in ("lhs", "sobol"):
+        raise UserError(f"--sample: must be lhs or sobol, got {sample!r}")
+    if n < 1:
+        raise UserError(f"--n: must be at least 1, got {n}")
+    grid_values = parse_grid(grid or [])
+    ranges = parse_ranges(range_ or [])
+    if ranges and sample is None:
+        raise UserError("--range: needs --sample lhs or --sample sobol")
+    if sample is not None and not ranges:
+        raise UserError(f"--sample {sample}: needs at least one --range KEY=LO:HI")
+    base = load(scenario, set_ or []).scenario
+    try:
+        frame = run_sweep(base, grid_values, sample=sample, n=n if sample else None, ranges=ranges or None,
+                          reps=reps, seed=seed, store=store, jobs=jobs, dask=dask, progress=not quiet,
+                          years=years, warmup=warmup)
+    except StoreError as exc:
+        raise UserError(*exc.lines()) from None
+    except (ValueError, KeyError) as exc:
+        if hasattr(exc, "problems"):
+            raise
+        raise _library_errors(exc) from None
+    if store is not None:
+        _note(f"results in {store}", quiet)
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+    elif fmt == "json":
+        resolved = resolve(base, None, years, warmup)
+        text = json.dumps(_sweep_json(frame, resolved, seed, reps), indent=2) + "\n"
+    else:
+        text = _sweep_table(frame)
+    _emit(text, output)
+
+
+def _sweep_keys(frame: pd.DataFrame) -> list[str]:
+    fixed = {"point", "scenario", "scenario_hash", "replication", "seed", "kpi", "value"}
+    return [c for c in frame.columns if c not in fixed]
+
+
+def _sweep_json(frame: pd.DataFrame, base: Any, seed: int, reps: int) -> dict[str, Any]:
+    from simlib.experiments.intervals import summarise
+    from simlib.experiments.replications import _num
+    from simlib.scenario import scenario_hash
+
+    keys = _sweep_keys(frame)
+    points = []
+    for point, group in frame.groupby("point", sort=True):
+        first = group.iloc[0]
+        summary = summarise(group[["kpi", "value"]])
+        points.append({
+            "point": int(point),
+            "overrides": {k: (None if _is_missing(first[k]) else _plain(first[k])) for k in keys},
+            "scenario_hash": str(first["scenario_hash"]),
+            "kpis": {r.kpi: {"mean": _num(r.mean), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high),
+                             "n": int(r.n)} for r in summary.itertuples()},
+        })
+    return {"scenario": base.name, "base_scenario_hash": scenario_hash(base), "seed": seed, "reps": reps,
+            "points": points}
+
+
+def _is_missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else x
+
+
+def _sweep_table(frame: pd.DataFrame) -> str:
+    from simlib.experiments.precision import DEFAULT_KPIS
+
+    keys = _sweep_keys(frame)
+    shown = [k for k in DEFAULT_KPIS if k in set(frame["kpi"])]
+    means = (frame[frame["kpi"].isin(shown)]
+             .groupby(["point", "kpi"], sort=False)["value"].mean().unstack("kpi")[shown])
+    params = frame.drop_duplicates("point").set_index("point")[keys]
+    table = params.join(means)
+    reps = int(frame["replication"].nunique())
+    body = table.to_string(float_format=lambda x: _fmt(x))
+    return f"{len(table)} points x {reps} replications (KPI means; csv or json for intervals)\n{body}\n"
