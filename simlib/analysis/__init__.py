@@ -1,0 +1,1 @@
+"""Analyses over scenarios and experiment results: parameter table, calibration, national ensemble."""

@@ -1,0 +1,188 @@
+"""CLI commands for the scenario catalogue: ``params``, ``calibrate``, ``national``.
+
+Thin wrappers: each parses its options, calls one function in
+``simlib.analysis`` and prints the result (registered on the shared typer app
+by ``simlib.presentation.cli``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from simlib.analysis import calibration, parameters
+from simlib.analysis.national import national as run_national
+from simlib.presentation.cli import UserError, app
+from simlib.scenario import load
+
+
+class ParamsFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+Reps = Annotated[
+    int,
+    typer.Option("--reps", "-r", min=2, help="Replications per scenario (at least 2 for a CI)."),
+]
+Seed = Annotated[
+    int,
+    typer.Option(
+        "--seed", help="Base seed; replication r uses SeedSequence(seed, spawn_key=(r,))."
+    ),
+]
+Years = Annotated[
+    float | None,
+    typer.Option(
+        "--years", help="Simulated years per replication (default: the scenario's horizon)."
+    ),
+]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Local worker processes.")]
+Dask = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Run on dask.distributed: a scheduler address, or 'local'.",
+    ),
+]
+
+
+@app.command()
+def params(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file, or a bundled name such as 'baseline'.")
+    ] = "baseline",
+    format: Annotated[
+        ParamsFormat, typer.Option("--format", "-f", help="md (Markdown page) or csv.")
+    ] = ParamsFormat.md,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Exit with status 2 if a number lacks its source or assumption."
+        ),
+    ] = False,
+) -> None:
+    """Print every parameter of a scenario: dotted key, value, unit, meaning, source or assumption.
+
+    docs/parameters.md is `simlib params baseline > docs/parameters.md`.
+    """
+    loaded = load(scenario)
+    table = parameters.parameter_table(loaded)
+    if format is ParamsFormat.csv:
+        typer.echo(parameters.to_csv(table), nl=False)
+    else:
+        typer.echo(parameters.to_markdown(table, loaded.scenario.name), nl=False)
+    if check:
+        problems = parameters.missing_provenance(loaded)
+        if problems:
+            raise UserError(*problems)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file, or a bundled name.")
+    ] = "baseline",
+    reps: Reps = 10,
+    seed: Seed = 2024,
+    years: Years = None,
+    jobs: Jobs = 1,
+    dask: Dask = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+) -> None:
+    """Compare a scenario's KPIs (mean and 95% CI) with Swedish public figures.
+
+    Each target is marked within / borderline / outside its published range, or
+    'not modelled' when the scenario switches the mechanism off. Reports; never tunes.
+    """
+    loaded = load(scenario)
+    table = calibration.calibrate(
+        loaded.scenario, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask
+    )
+    if format is ReportFormat.csv:
+        typer.echo(table.to_csv(index=False), nl=False)
+    elif format is ReportFormat.json:
+        records = [{k: _json(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+        typer.echo(
+            json.dumps(
+                {"scenario": loaded.scenario.name, "reps": reps, "seed": seed, "targets": records},
+                indent=2,
+            )
+        )
+    else:
+        typer.echo(calibration.to_text(table, loaded.scenario.name, reps))
+
+
+@app.command()
+def national(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Scenario files or bundled names (default: baseline).", metavar="[SCENARIO]..."
+        ),
+    ] = None,
+    reps: Reps = 5,
+    seed: Seed = 2024,
+    years: Years = None,
+    jobs: Jobs = 1,
+    dask: Dask = None,
+    per_group: Annotated[
+        bool, typer.Option("--per-group", help="Also print each municipality group's means.")
+    ] = False,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run every SKR municipality group x scenario and sum to national totals with 95% CIs.
+
+    Each group's typical municipality is the scenario scaled to the group's mean
+    child population (simlib/data/municipality_groups.csv; group populations
+    outside the big cities are assumed). Totals: sum of municipalities x mean;
+    shares and waits: child-weighted national averages.
+    """
+    names = scenarios or ["baseline"]
+    loaded = [load(s).scenario for s in names]
+    if len({sc.name for sc in loaded}) < len(loaded):
+        raise UserError("two scenarios have the same metadata.name; give each a distinct name")
+    res = run_national(
+        loaded, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask, progress=not quiet
+    )
+    frame = res.per_group if per_group else res.totals
+    if format is ReportFormat.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    elif format is ReportFormat.json:
+        records = [{k: _json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        typer.echo(json.dumps({"reps": reps, "seed": seed, "rows": records}, indent=2))
+    else:
+        typer.echo(
+            f"National ensemble: {len(loaded)} scenario(s) x 9 municipality groups x {reps} replications\n"
+        )
+        if per_group:
+            typer.echo(frame.to_string(index=False))
+        else:
+            shown = frame.drop(columns=["df"]).copy()
+            for col in ("estimate", "ci_low", "ci_high"):
+                shown[col] = shown[col].map(_fmt)
+            typer.echo(shown.to_string(index=False))
+
+
+def _fmt(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    return f"{x:,.0f}".replace(",", " ") if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _json(v: object) -> object:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
