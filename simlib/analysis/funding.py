@@ -24,20 +24,35 @@ from simlib.scenario.schema import Scenario
 
 
 def with_investigators(scenario: Scenario, extra: int) -> Scenario:
-    """The scenario with ``extra`` investigator posts, paid for at the full cost per FTE."""
+    """The scenario with ``extra`` investigator posts, paid for at the full cost per FTE.
+
+    Fixed staffing gets ``extra`` more investigators; budget-funded staffing gets
+    the budget for ``extra`` more posts, all of them in the investigation role.
+    Both are set, so the scenario means the same in either mode.
+    """
     staff = scenario.staff
-    inv = staff.investigators_fte + extra
-    total = staff.intake_fte + inv + staff.placement_fte
+    cost = staff.cost_per_fte_sek
+    if staff.dynamics:
+        funded = (staff.budget_sek_per_year or 0.0) / cost
+        posts = {
+            r: funded * getattr(staff.role_shares, r)
+            for r in ("intake", "investigation", "placement")
+        }
+    else:
+        posts = {
+            "intake": staff.intake_fte,
+            "investigation": staff.investigators_fte,
+            "placement": staff.placement_fte,
+        }
+    posts["investigation"] += extra
+    total = sum(posts.values())
     changes = {
-        "staff.investigators_fte": inv,
-        "staff.budget_sek_per_year": (staff.budget_sek_per_year or total * staff.cost_per_fte_sek)
-        + extra * staff.cost_per_fte_sek,
-        "staff.role_shares.intake": staff.intake_fte / total,
-        "staff.role_shares.investigation": inv / total,
+        "staff.investigators_fte": staff.investigators_fte + extra,
+        "staff.budget_sek_per_year": total * cost,
+        "staff.role_shares.intake": posts["intake"] / total,
+        "staff.role_shares.investigation": posts["investigation"] / total,
+        "staff.role_shares.placement": 1.0 - (posts["intake"] + posts["investigation"]) / total,
     }
-    changes["staff.role_shares.placement"] = (
-        1.0 - changes["staff.role_shares.intake"] - changes["staff.role_shares.investigation"]
-    )
     return with_overrides(scenario, changes)
 
 
