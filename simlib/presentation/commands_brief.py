@@ -1,0 +1,65 @@
+"""``simlib brief``: a citable HTML (and PDF) brief comparing alternatives with a base.
+
+A thin command: it checks the options, calls ``simlib.presentation.brief.make_brief``
+(which runs the paired comparison and renders the page) and writes the file; with
+``--pdf`` it prints the page with headless Chromium. The library is imported
+inside the command so that ``simlib --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simlib.presentation.cli import UserError, app
+
+LANGS = ("sv", "en")
+
+
+@app.command()
+def brief(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or bundled name).", metavar="BASE")],
+    alternatives: Annotated[
+        list[str],
+        typer.Argument(help="One or more alternative scenarios.", metavar="ALT...", show_default=False),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("brief.html"),
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Language of the brief: sv or en.")] = "sv",
+    reps: Annotated[int, typer.Option("--reps", "-r", help="Replications per scenario.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed (common random numbers across scenarios).")] = 2024,
+    years: Annotated[
+        float | None, typer.Option("--years", help="Simulated years (overrides horizon.years).", show_default=False)
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine.")] = 1,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Also print the brief to this PDF (needs Chromium).", show_default=False)
+    ] = None,
+) -> None:
+    """Write a self-contained brief (HTML, optionally PDF): findings, key table with 95% CIs,
+    figures, assumptions, parameters with sources, STRESS-DES appendix and a reproducibility stamp.
+    """
+    if lang not in LANGS:
+        raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    if reps < 1:
+        raise UserError(f"--reps: must be at least 1, got {reps}")
+    if jobs < 1:
+        raise UserError(f"--jobs: must be at least 1, got {jobs}")
+    if years is not None and not (years > 0 and math.isfinite(years)):
+        raise UserError(f"--years: must be above 0, got {years:g}")
+    from simlib.presentation.brief import find_chromium, make_brief, print_pdf, shell_command
+
+    if pdf is not None and find_chromium() is None:
+        raise UserError("--pdf: headless Chromium is not installed (apt-get install chromium)")
+    result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs, command=shell_command())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(result.html, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+    if pdf is not None:
+        try:
+            print_pdf(output, pdf)
+        except RuntimeError as exc:
+            raise UserError(f"--pdf: {exc}") from None
+        typer.echo(f"wrote {pdf}")

@@ -1,0 +1,201 @@
+"""Labels, sentences and number formatting in Swedish and English, from one catalogue.
+
+Every word the plots, widgets and brief show comes from ``catalogue.yaml`` through
+``t(key, lang, **fields)``, so a missing translation is a test failure, not a
+half-English page. Numbers go through ``fmt_number``: Swedish uses a decimal
+comma and a narrow no-break space between thousands ("1 234,5"), English a
+decimal point and commas ("1,234.5"); both use the typographic minus sign.
+Shares are shown as "68 %" in Swedish and "68%" in English, and intervals as
+"95 % KI" and "95% CI".
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGS = ("sv", "en")
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+
+MINUS = "\u2212"  # typographic minus: never broken from its number, reads as minus
+NNBSP = "\u202f"  # narrow no-break space: Swedish thousands separator
+NBSP = "\u00a0"  # no-break space: between a Swedish number and "%"
+
+
+@dataclass(frozen=True)
+class KpiFormat:
+    """How one KPI is shown: scale, decimals, percent or not, which way is better."""
+
+    share: bool = False
+    scale: float = 1.0
+    decimals: int = 1
+    better: str = "none"  # "higher", "lower" or "none"
+
+    @property
+    def factor(self) -> float:
+        return 100.0 if self.share else self.scale
+
+
+def _flatten(node: Any, prefix: str, out: dict[str, dict[str, str]], where: str) -> None:
+    if isinstance(node, dict) and node and set(node) <= set(LANGS) | {"_"} and all(
+        isinstance(v, str) for v in node.values()
+    ):
+        out[prefix] = {k: v for k, v in node.items() if k in LANGS}
+        return
+    if not isinstance(node, dict):
+        raise TypeError(f"{where}: {prefix!r} is neither a group nor a {{sv, en}} leaf")
+    for key, child in node.items():
+        _flatten(child, f"{prefix}.{key}" if prefix else str(key), out, where)
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalogue(path: str | None = None) -> tuple[dict[str, dict[str, str]], dict[str, KpiFormat]]:
+    """The flattened text table {dotted key: {lang: text}} and the KPI formats."""
+    file = Path(path) if path else CATALOGUE_PATH
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    texts: dict[str, dict[str, str]] = {}
+    _flatten(data["text"], "", texts, str(file))
+    formats = {name: KpiFormat(**spec) for name, spec in data["kpi_format"].items()}
+    return texts, formats
+
+
+def texts() -> dict[str, dict[str, str]]:
+    """Every catalogue key with its translations (for tests and tooling)."""
+    return load_catalogue()[0]
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    return lang
+
+
+def t(key: str, lang: str, **fields: Any) -> str:
+    """The catalogue text for ``key`` in ``lang``, with ``{fields}`` filled in."""
+    check_lang(lang)
+    entry = texts().get(key)
+    if entry is None:
+        raise KeyError(f"catalogue has no key {key!r} (simlib/presentation/catalogue.yaml)")
+    if lang not in entry:
+        raise KeyError(f"catalogue key {key!r} has no {lang!r} text")
+    text = entry[lang]
+    return text.format(**fields) if fields else text
+
+
+def has(key: str) -> bool:
+    return key in texts()
+
+
+# -- KPIs -------------------------------------------------------------------------
+
+
+def kpi_format(name: str) -> KpiFormat:
+    """The display format of a KPI (a plain one-decimal number if it is not catalogued)."""
+    return load_catalogue()[1].get(name, KpiFormat())
+
+
+def kpi_names() -> list[str]:
+    """KPIs that have a format in the catalogue, in catalogue order."""
+    return list(load_catalogue()[1])
+
+
+def kpi_label(name: str, lang: str) -> str:
+    key = f"kpi.{name}.label"
+    return t(key, lang) if has(key) else name
+
+
+def kpi_unit(name: str, lang: str) -> str:
+    key = f"kpi.{name}.unit"
+    return t(key, lang) if has(key) else ""
+
+
+def kpi_diff_unit(name: str, lang: str) -> str:
+    """Unit of a difference: percentage points for shares, else the KPI's own unit."""
+    return t("lang.percentage_points_short", lang) if kpi_format(name).share else kpi_unit(name, lang)
+
+
+# -- numbers ----------------------------------------------------------------------
+
+
+def fmt_number(x: float | None, lang: str, decimals: int = 1, sign: bool = False) -> str:
+    """A number for people: "1 234,5" (sv) or "1,234.5" (en); "–" for a missing value.
+
+    ``sign=True`` writes "+" before positive numbers (for differences). Rounding is
+    half away from zero on the decimal representation, so 0.125 -> "0.13".
+    """
+    check_lang(lang)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    digits = max(decimals, 0)
+    text = f"{abs(x):,.{digits}f}"
+    nonzero = float(f"{abs(x):.{digits}f}") != 0.0  # no "−0,0" and no "+0,0"
+    if lang == "sv":
+        text = text.replace(",", NNBSP).replace(".", ",")
+    prefix = MINUS if x < 0 and nonzero else ("+" if sign and x > 0 and nonzero else "")
+    return prefix + text
+
+
+def parse_number(text: str, lang: str) -> float:
+    """Inverse of ``fmt_number`` (and ``fmt_value``): "−1 234,5 %" -> -1234.5."""
+    check_lang(lang)
+    s = text.strip().replace(MINUS, "-").replace(NBSP, "").replace(NNBSP, "").replace(" ", "")
+    for suffix in ("%", t("lang.percentage_points_short", lang)):
+        s = s.removesuffix(suffix)
+    s = s.replace(",", "") if lang == "en" else s.replace(",", ".")
+    if s in ("–", "-", ""):
+        return math.nan
+    return float(s)
+
+
+def percent_sign(lang: str) -> str:
+    """'&nbsp;%' in Swedish (68 %), '%' in English (68%)."""
+    return f"{NBSP}%" if check_lang(lang) == "sv" else "%"
+
+
+def scaled(value: float, name: str) -> float:
+    """A KPI value in its display unit (shares in percent, costs in millions)."""
+    return value * kpi_format(name).factor
+
+
+def fmt_value(value: float, name: str, lang: str, sign: bool = False, unit: bool = False) -> str:
+    """A KPI value as shown: shares in percent ("68 %"), costs in millions, set decimals."""
+    f = kpi_format(name)
+    text = fmt_number(scaled(value, name), lang, f.decimals, sign=sign)
+    if text == "–":
+        return text
+    if f.share:
+        return text + percent_sign(lang)
+    if unit and kpi_unit(name, lang):
+        return f"{text}{NBSP}{kpi_unit(name, lang)}"
+    return text
+
+
+def fmt_diff(value: float, name: str, lang: str, unit: bool = False) -> str:
+    """A paired difference: signed; shares in percentage points."""
+    f = kpi_format(name)
+    text = fmt_number(scaled(value, name), lang, f.decimals, sign=True)
+    if not unit or text == "–":
+        return text
+    if f.share:
+        return f"{text} {t('lang.percentage_points', lang)}"
+    u = kpi_unit(name, lang)
+    return f"{text}{NBSP}{u}" if u else text
+
+
+def fmt_ci(low: float, high: float, name: str, lang: str) -> str:
+    """'95 % KI +11 till +15' / '95% CI +11 to +15' (signed, in the difference's unit)."""
+    return f"{t('lang.ci', lang)} {fmt_diff(low, name, lang)} {t('lang.to', lang)} {fmt_diff(high, name, lang)}"
+
+
+def join_words(items: list[str], lang: str) -> str:
+    """'a, b och c' / 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('brief.and', lang)} {items[-1]}"
