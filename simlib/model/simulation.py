@@ -22,6 +22,7 @@ from simlib.model.recorder import Recorder
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
 from simlib.model.team import DAYS_PER_MONTH, Team
+from simlib.model.workforce_kpis import install_fixed as install_fixed_workforce_kpis
 from simlib.scenario.schema import Scenario
 
 WEEK = 7.0
@@ -77,6 +78,7 @@ def staff_fixed(ctx: SimContext) -> None:
             worker = Caseworker(ctx, wid, role, staff.hours_per_day, role_overhead, pace=role_pace)
             ctx.teams[role].add_worker(worker)
             wid += 1
+    install_fixed_workforce_kpis(ctx)  # exact workforce KPIs for the fixed counts (workforce_kpis.py)
 
 
 def _on_referral(ctx: SimContext, referral: Referral) -> None:

@@ -1,0 +1,444 @@
+"""Workforce and budget (MODEL.md 3.5): funded posts, vacancies, hires, leave, consultants.
+
+A caseload cap is only as good as the staff behind it. The budget funds whole
+posts per role; each post is held by an employee or vacant. Employees resign
+with a hazard that rises with their recent caseload (overload -> resignations
+-> vacancies -> more overload), work a notice period, and leave their cases to
+colleagues (each a caseworker change for the child). A vacancy is filled after
+a time-to-fill draw, by a new graduate (ramping up over the novice months,
+mentored if mentoring is on) or an experienced hire. Employees take short and
+long sick leave (long-term risk rising with overload); an absent caseworker's
+cases stall and are reassigned after ``staff.reassign_after_days``. Consultants
+bridge vacancies at a premium, and a budget overrun freezes hiring.
+
+Everything is event-driven: a monthly caseload review per unit (not per day)
+updates the hazards, and ``HazardClock`` makes piecewise-constant hazards exact.
+Each post draws from its own generator spawned from the named streams, so a
+scenario with fewer posts leaves the other posts' draws unchanged (common
+random numbers across budget scenarios).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simlib.model.caseworker import Caseworker
+from simlib.model.context import SimContext
+from simlib.model.team import DAYS_PER_MONTH
+from simlib.model.workforce_clock import (
+    ROLES,
+    HazardClock,
+    employee_cost,
+    funded_posts,
+    overload_multiplier,
+    overload_reference,
+    role_work_params,
+    simulated_roles,
+)
+from simlib.model.workforce_kpis import (
+    YEAR,
+    Ledger,
+    case_days_column,
+    dynamic_kpis,
+    install_fixed,
+    reassign_jobs,
+    tenure_bands,
+)
+from simlib.model.workforce_leave import LeaveAndMentoring
+
+__all__ = ["Workforce", "install", "install_fixed"]
+
+
+def _post_rng(entropy: int, key: tuple[int, ...]) -> np.random.Generator:
+    """A post's own generator: keyed by (role, post number), not by how many posts come before."""
+    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
+
+
+class Post:
+    """One funded post: its employee (or none), a covering consultant, its own random draws."""
+
+    __slots__ = (
+        "consultant",
+        "consultant_rng",
+        "contract_end",
+        "employee",
+        "fill_at",
+        "index",
+        "pending",
+        "rng",
+        "role",
+        "sick_rng",
+    )
+
+    def __init__(self, role: str, index: int, rngs: tuple[np.random.Generator, ...]) -> None:
+        self.role = role
+        self.index = index
+        self.rng, self.sick_rng, self.consultant_rng = rngs
+        self.employee: Staffer | None = None
+        self.consultant: Caseworker | None = None
+        self.pending = False  # a consultant is on the way
+        self.fill_at = math.inf  # when a vacancy's recruitment completes (inf: filled or frozen)
+        self.contract_end = math.inf
+
+
+class Staffer:
+    """An employee: the caseworker plus tenure, absence and mentoring state."""
+
+    __slots__ = (
+        "absence_version",
+        "absent",
+        "absent_until",
+        "graduate",
+        "in_notice",
+        "last_area",
+        "last_review",
+        "load_factor",
+        "long_sick",
+        "mentees",
+        "mentor",
+        "post",
+        "quit",
+        "short_sick",
+        "spell",
+        "worker",
+    )
+
+    def __init__(self, worker: Caseworker, post: Post, graduate: bool) -> None:
+        self.worker = worker
+        self.post = post
+        self.graduate = graduate
+        self.in_notice = False
+        self.absent = False
+        self.absent_until = 0.0
+        self.absence_version = 0  # bumps when an absence starts, is extended or ends early
+        self.spell = 0  # which absence (an extension stays the same spell)
+        self.mentor: Staffer | None = None
+        self.mentees: list[Staffer] = []
+        self.last_area = worker.case_area
+        self.last_review = worker.ctx.env.now
+        self.load_factor = (1.0, 1.0)  # (turnover, long sick leave) overload multipliers
+
+
+class Workforce(LeaveAndMentoring):
+    """The workforce stage of one replication."""
+
+    def __init__(self, ctx: SimContext) -> None:
+        self.ctx = ctx
+        sc = ctx.scenario
+        self.staff = staff = sc.staff
+        self.env = ctx.env
+        self.ledger = Ledger(ctx.env.now)
+        self.posts_by_role = funded_posts(sc)
+        self.roles = simulated_roles(sc)
+        self.cost_employee = employee_cost(sc)
+        self.cost_consultant = staff.cost_per_fte_sek * staff.consultants.premium
+        shares = staff.role_shares
+        budget = staff.budget_sek_per_year or 0.0
+        # of the simulated roles, with any retention premium funded on top
+        self.budget = budget * sum(getattr(shares, r) for r in self.roles) * (1.0 + staff.retention_premium_share)
+        self.novice_days = staff.novice_months * DAYS_PER_MONTH
+        self.steps = max(1, math.ceil(staff.novice_months))
+        per_week = ctx.calendar.workdays_per_week
+        self.mentor_hours = staff.mentoring_hours_per_week / per_week  # per mentee per working day
+        self.ledger.mentoring_fte = self.mentor_hours / staff.hours_per_day
+        self.retention = max(0.0, 1.0 - staff.retention_turnover_elasticity * staff.retention_premium_share)
+        self.refs = {role: overload_reference(sc, role) for role in ROLES}
+        self.params = {role: role_work_params(sc, role, per_week) for role in ROLES}
+        entropy = [int(ctx.streams[s].integers(2**63)) for s in ("workforce", "sick_leave", "consultants")]
+        self.posts: list[Post] = []
+        for role in self.roles:
+            for i in range(self.posts_by_role[role]):
+                key = (ROLES.index(role), i)
+                self.posts.append(Post(role, i, tuple(_post_rng(e, key) for e in entropy)))
+        self.staffers: list[Staffer] = []
+        total_posts = len(self.posts)
+        self.max_consultants = math.floor(staff.consultants.max_share * total_posts + 1e-9)
+        self.next_wid = 0
+        self.frozen: list[Post] = []
+        self.year_start = 0.0
+        self.year_areas = self.ledger.areas(ctx.env.now)
+        self.starting = True
+
+    # --- set-up -------------------------------------------------------------
+    def start(self) -> None:
+        s = self.staff
+        for post in self.posts:
+            rng = post.rng
+            if rng.random() < s.initial_under_1y_share:
+                experience = rng.uniform(0.0, YEAR)
+            else:
+                experience = self._prior_experience(rng)
+            self._employ(post, experience, graduate=experience < self.novice_days)
+        self.starting = False
+        for st in list(self.staffers):  # mentors exist only once everyone is in post
+            if st.graduate:
+                self._find_mentor(st)
+        self.env.process(self._reviews())
+        self.env.process(self._years())
+        self.ctx.weekly_extras.append(self._weekly)
+        self.ctx.kpi_providers.append(self._kpis)
+
+    def _prior_experience(self, rng: np.random.Generator) -> float:
+        """Experience of an experienced hire: 1 year plus the stationary tenure under the base hazard."""
+        return YEAR * (1.0 + rng.exponential(1.0 / max(self.staff.turnover_per_year, 1e-3)))
+
+    # --- employees ----------------------------------------------------------
+    def _new_worker(self, role: str, experience: float) -> Caseworker:
+        overhead, pace = self.params[role]
+        w = Caseworker(self.ctx, self.next_wid, role, self.staff.hours_per_day, overhead,
+                       hired_at=self.env.now - experience, pace=pace)
+        self.next_wid += 1
+        return w
+
+    def _employ(self, post: Post, experience: float, graduate: bool) -> None:
+        now = self.env.now
+        w = self._new_worker(post.role, experience)
+        st = Staffer(w, post, graduate)
+        post.employee = st
+        self.staffers.append(st)
+        st.quit = HazardClock(self.env, post.rng, lambda: self._resign(st))
+        sick = self.staff.sick_leave
+        st.long_sick = HazardClock(self.env, post.sick_rng, lambda: self._sick(st, sick.long_days))
+        st.short_sick = HazardClock(self.env, post.sick_rng, lambda: self._sick(st, sick.short_days))
+        self.ledger.add(now, "employed", 1)
+        self.ledger.add(now, "present", 1)
+        if graduate:
+            self._schedule_tenure_steps(st)
+            if not self.starting:
+                self._find_mentor(st)
+        elif now - w.hired_at < YEAR:
+            self._at(w.hired_at + YEAR, lambda: self._refresh(st))
+        self._refresh(st)
+        self.ctx.teams[post.role].add_worker(w)
+        if post.consultant is not None:  # the post is filled: the bridge ends
+            self._end_consultant(post)
+
+    def _productivity(self, st: Staffer) -> float:
+        tenure = self.env.now - st.worker.hired_at
+        if not st.graduate or tenure >= self.novice_days - 1e-9:
+            return 1.0
+        p0 = self.staff.novice_productivity
+        k = min(int(tenure / (self.novice_days / self.steps) + 1e-9), self.steps - 1)
+        return p0 + (1.0 - p0) * (k + 0.5) / self.steps  # step midpoints: same mean as a linear ramp
+
+    def _schedule_tenure_steps(self, st: Staffer) -> None:
+        """Monthly ramp-up steps, graduation and the one-year anniversary, as timed events."""
+        hired = st.worker.hired_at
+        step = self.novice_days / self.steps
+        times = {hired + k * step for k in range(1, self.steps + 1)} | {hired + YEAR}
+        for t in sorted(times):
+            if t > self.env.now + 1e-9:
+                self._at(t, lambda: self._refresh(st))
+
+    def _at(self, t: float, fn) -> None:
+        self.env.timeout(max(t - self.env.now, 0.0)).callbacks.append(lambda _ev: fn())
+
+    def _capacity(self, st: Staffer) -> float:
+        if st.absent:
+            return 0.0
+        cap = self.staff.hours_per_day * self._productivity(st) - len(st.mentees) * self.mentor_hours
+        return max(cap, 0.0)
+
+    def _refresh(self, st: Staffer) -> None:
+        """Re-derive capacity and hazards after a change in tenure, load, absence or mentoring."""
+        if st.post.employee is not st:
+            return  # already gone
+        w = st.worker
+        if st.graduate and st.mentor is not None and self.env.now - w.hired_at >= self.novice_days - 1e-9:
+            self._end_mentoring(st)
+        cap = self._capacity(st)
+        if cap != w.capacity:
+            w.set_capacity(cap)
+        s = self.staff
+        quit_factor, sick_factor = st.load_factor
+        first = s.first_year_turnover_factor if self.env.now - w.hired_at < YEAR - 1e-9 else 1.0
+        if not st.in_notice:
+            st.quit.set_rate(s.turnover_per_year / YEAR * first * quit_factor * self.retention)
+        sick = s.sick_leave
+        if sick.enabled:
+            st.long_sick.set_rate(sick.long_spells_per_year / YEAR * sick_factor)
+            st.short_sick.set_rate(sick.short_spells_per_year / YEAR)
+
+    def _reviews(self):
+        """Monthly caseload review: each employee's recent caseload sets their overload factors."""
+        s = self.staff
+        while True:
+            yield self.env.timeout(DAYS_PER_MONTH)
+            now = self.env.now
+            for st in list(self.staffers):
+                w = st.worker
+                w.advance()
+                dt = now - st.last_review
+                load = (w.case_area - st.last_area) / dt if dt > 0 else 0.0
+                st.last_area, st.last_review = w.case_area, now
+                ref = self.refs[w.role]
+                st.load_factor = (
+                    overload_multiplier(load, ref, s.overload_turnover_factor),
+                    overload_multiplier(load, ref, s.sick_leave.overload_factor),
+                )
+                self._refresh(st)
+
+    # --- resignations and departures ------------------------------------------
+    def _resign(self, st: Staffer) -> None:
+        st.in_notice = True
+        st.quit.stop()
+        self.ctx.recorder.log("resignation", self.env.now, st.post.role)
+        self._at(self.env.now + self.staff.notice_days, lambda: self._depart(st))
+
+    def _depart(self, st: Staffer) -> None:
+        now = self.env.now
+        post, w = st.post, st.worker
+        for clock in (st.quit, st.long_sick, st.short_sick):
+            clock.stop()
+        st.absence_version += 1
+        self.ledger.add(now, "absent" if st.absent else "present", -1)
+        self.ledger.add(now, "employed", -1)
+        self.ledger.leaves.append(now)
+        self.ctx.recorder.log("departure", now, post.role, now - w.hired_at)
+        self.staffers.remove(st)
+        post.employee = None
+        if st.mentor is not None:
+            self._end_mentoring(st)
+        mentees, st.mentees = st.mentees, []
+        for m in mentees:
+            m.mentor = None
+            self.ledger.add(now, "mentoring", -1)
+            self._find_mentor(m)
+        w.available = False  # before removal, so the team does not hand it queued cases
+        team = self.ctx.teams[post.role]
+        reassign_jobs(self.ctx, team, team.remove_worker(w))
+        self._open_vacancy(post)
+
+    # --- vacancies, hiring and the freeze -------------------------------------
+    def _open_vacancy(self, post: Post) -> None:
+        self.ledger.add(self.env.now, "vacant", 1)
+        post.fill_at = self.env.now + self.staff.time_to_fill_days.sample(post.rng)
+        self._at(post.fill_at, lambda: self._fill(post))
+        self._consider_consultants()
+
+    def _fill(self, post: Post) -> None:
+        post.fill_at = self.env.now  # the projection counts this hire (and ends any bridge now)
+        if self._over_budget(0.0):
+            post.fill_at = math.inf
+            self.frozen.append(post)
+            self.ledger.add(self.env.now, "frozen", 1)
+            return
+        self._hire(post)
+
+    def _hire(self, post: Post) -> None:
+        rng = post.rng
+        graduate = rng.random() < self.staff.new_graduate_share
+        experience = 0.0 if graduate else self._prior_experience(rng)
+        post.fill_at = math.inf
+        self.ledger.add(self.env.now, "vacant", -1)
+        self.ledger.hires.append(self.env.now)
+        self._employ(post, experience, graduate)
+
+    def _over_budget(self, extra_sek: float) -> bool:
+        """Would this budget year's cost, as now committed, plus ``extra_sek`` exceed the budget?
+
+        Committed: costs so far this year, employees to the year's end, vacancies
+        refilled when their recruitment completes, and consultants until their
+        post is filled or their contract ends. Consultants are engaged only
+        within this forecast, so a freeze on hires needs a real overrun.
+        """
+        if not self.staff.freeze_on_overrun:
+            return False
+        now = self.env.now
+        end = self.year_start + YEAR
+        areas = self.ledger.areas(now)
+        days_emp = areas["employed"] - self.year_areas["employed"] + self.ledger.value("employed") * (end - now)
+        days_cons = areas["consultants"] - self.year_areas["consultants"]
+        for p in self.posts:
+            if p.employee is None and p.fill_at < end:
+                days_emp += end - max(p.fill_at, now)
+            if p.consultant is not None:
+                days_cons += max(min(p.fill_at, p.contract_end, end) - now, 0.0)
+        projected = (days_emp * self.cost_employee + days_cons * self.cost_consultant) / YEAR + extra_sek
+        return projected > self.budget + 1e-6
+
+    def _years(self):
+        """At each budget year's start: reset the accounts, lift the freeze where the budget allows."""
+        while True:
+            yield self.env.timeout(YEAR)
+            self.year_start = self.env.now
+            self.year_areas = self.ledger.areas(self.env.now)
+            waiting, self.frozen = self.frozen, []
+            for post in waiting:
+                self.ledger.add(self.env.now, "frozen", -1)
+                self._fill(post)
+            self._consider_consultants()
+
+    # --- consultants ----------------------------------------------------------
+    def _consider_consultants(self) -> None:
+        c = self.staff.consultants
+        if not c.allowed:
+            return
+        busy = sum(1 for p in self.posts if p.consultant is not None or p.pending)
+        for post in self.posts:
+            if busy >= self.max_consultants:
+                return
+            if post.employee is None and post.consultant is None and not post.pending:
+                post.pending = True
+                busy += 1
+                self._at(self.env.now + c.start_days, lambda p=post: self._start_consultant(p))
+
+    def _start_consultant(self, post: Post) -> None:
+        post.pending = False
+        c = self.staff.consultants
+        contract = c.contract_months.sample(post.consultant_rng) * DAYS_PER_MONTH
+        now = self.env.now
+        stay = max(min(post.fill_at, now + contract, self.year_start + YEAR) - now, 0.0)
+        if post.employee is not None or self._over_budget(stay / YEAR * self.cost_consultant):
+            return
+        w = self._new_worker(post.role, self._prior_experience(post.consultant_rng))
+        w.is_consultant = True
+        post.consultant = w
+        post.contract_end = now + contract
+        self.ledger.add(self.env.now, "consultants", 1)
+        self.ctx.recorder.log("consultant_start", self.env.now, post.role)
+        self.ctx.teams[post.role].add_worker(w)
+        self._at(post.contract_end, lambda: self._contract_end(post, w))
+
+    def _contract_end(self, post: Post, w: Caseworker) -> None:
+        if post.consultant is w:
+            self._end_consultant(post)
+            self._consider_consultants()
+
+    def _end_consultant(self, post: Post) -> None:
+        """The consultant leaves (contract end or post filled): a caseworker change for their cases."""
+        w = post.consultant
+        assert w is not None
+        post.consultant = None
+        post.contract_end = math.inf
+        self.ledger.add(self.env.now, "consultants", -1)
+        w.available = False
+        team = self.ctx.teams[post.role]
+        reassign_jobs(self.ctx, team, team.remove_worker(w))
+
+    # --- outputs --------------------------------------------------------------------
+    def _weekly(self) -> dict[str, float]:
+        now = self.env.now
+        self.ledger.snapshot(now)
+        v = self.ledger.value
+        row: dict[str, float] = tenure_bands(now, (st.worker.hired_at for st in self.staffers))
+        row["fte_working"] = v("present") + v("consultants")
+        row["posts"] = len(self.posts)
+        row["vacancies"] = v("vacant")
+        row["consultants"] = v("consultants")
+        row["absent"] = v("absent")
+        row.update(case_days_column(self.ctx))
+        return row
+
+    def _kpis(self, ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
+        return dynamic_kpis(ctx, self.ledger, self.posts_by_role, self.cost_employee,
+                            self.cost_consultant, t0, t1)
+
+
+def install(ctx: SimContext) -> Workforce:
+    """Staff dynamics (``staff.dynamics: true``): posts from the budget, then the processes."""
+    wf = Workforce(ctx)
+    wf.start()
+    return wf

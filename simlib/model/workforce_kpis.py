@@ -1,0 +1,230 @@
+"""Workforce accounting: time-weighted staff counts, costs, caseworker changes, KPIs.
+
+The workforce stage changes counts only at events (a hire, a departure, an
+absence, a consultant starting), so every time average here is an exact area
+under a step function, snapshotted at the weekly samples so that any warm-up
+cut on a week boundary is exact. Costs are the same areas priced per FTE-year,
+so they add up by construction: cost = salaries (employed, absent or not) +
+consultants; mentoring and sick-leave costs are parts of the salaries.
+
+Caseworker changes are shared with later stages: any stage that moves a child's
+case to another caseworker calls ``reassign_jobs`` (or ``record_caseworker_change``),
+and adds a weekly column ``open_case_days_<role>`` with the cumulative
+child-days of its open cases; ``caseworker_changes_per_child_year`` divides the
+one by the other over the reporting window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simlib.model.team import TimeWeighted
+
+if TYPE_CHECKING:
+    from simlib.model.caseworker import Job
+    from simlib.model.context import SimContext
+    from simlib.model.team import Team
+
+YEAR = 365.0
+OPEN_CASE_DAYS_PREFIX = "open_case_days_"
+CHANGE_EVENT = "caseworker_change"
+COUNTERS = ("employed", "present", "absent", "consultants", "vacant", "mentoring", "frozen")
+
+
+def record_caseworker_change(ctx: SimContext, role: str, n: int = 1) -> None:
+    """Count ``n`` caseworker changes (for children) in ``role`` now."""
+    for _ in range(n):
+        ctx.recorder.log(CHANGE_EVENT, ctx.env.now, role)
+
+
+def reassign_jobs(ctx: SimContext, team: Team, jobs: list[Job]) -> None:
+    """Hand jobs to other caseworkers, counting a change for each child's case."""
+    counted = sum(1 for job in jobs if hasattr(job.payload, "on_caseworker_change"))
+    if counted:
+        record_caseworker_change(ctx, team.role, counted)
+    team.reassign(jobs)
+
+
+def investigation_case_days(ctx: SimContext) -> float:
+    """Cumulative child-days of open investigations (waiting in balans or in work)."""
+    team = ctx.teams["investigation"]
+    now = ctx.env.now
+    in_work = sum(n * t for n, t in enumerate(team.level_time) if t)
+    return team.queue_len.area_at(now) + in_work
+
+
+def _week_rows(weekly: Any, t0: float, t1: float) -> tuple[int, int]:
+    days = weekly["day"].to_numpy()
+    i0 = min(int(np.searchsorted(days, t0 - 1e-9, side="left")), len(days) - 1)
+    i1 = min(int(np.searchsorted(days, t1 - 1e-9, side="left")), len(days) - 1)
+    return i0, i1
+
+
+def caseworker_changes_per_child_year(ctx: SimContext, t0: float, t1: float) -> float:
+    """Changes in the window per child-year of open cases in every role that reports them."""
+    weekly = ctx.recorder.weekly_frame()
+    if weekly.empty:
+        return float("nan")
+    i0, i1 = _week_rows(weekly, t0, t1)
+    d0, d1 = float(weekly["day"].iloc[i0]), float(weekly["day"].iloc[i1])
+    cols = [c for c in weekly.columns if c.startswith(OPEN_CASE_DAYS_PREFIX)]
+    child_days = sum(float(weekly[c].iloc[i1] - weekly[c].iloc[i0]) for c in cols)
+    changes = sum(1 for ev in ctx.recorder.events.get(CHANGE_EVENT, ()) if d0 <= ev[0] < d1)
+    return changes / (child_days / YEAR) if child_days > 0 else float("nan")
+
+
+def case_days_column(ctx: SimContext) -> dict[str, float]:
+    """The investigation stage's weekly child-days column (both staffing modes)."""
+    return {OPEN_CASE_DAYS_PREFIX + "investigation": investigation_case_days(ctx)}
+
+
+class Ledger:
+    """Step-function counters of the workforce, with weekly snapshots of their areas."""
+
+    def __init__(self, t0: float) -> None:
+        self.counters = {name: TimeWeighted(t0) for name in COUNTERS}
+        self.snaps: dict[float, dict[str, float]] = {}
+        self.leaves: list[float] = []
+        self.hires: list[float] = []
+        self.mentoring_fte = 0.0  # FTE share of a mentor's time per mentee
+        self.year_areas: dict[str, float] = {name: 0.0 for name in COUNTERS}
+
+    def add(self, now: float, name: str, delta: int) -> None:
+        c = self.counters[name]
+        c.set(now, c.value + delta)
+
+    def value(self, name: str) -> int:
+        return self.counters[name].value
+
+    def areas(self, now: float) -> dict[str, float]:
+        return {name: c.area_at(now) for name, c in self.counters.items()}
+
+    def snapshot(self, now: float) -> None:
+        self.snaps[now] = self.areas(now)
+
+    def window(self, t0: float, t1: float) -> dict[str, float]:
+        """Areas accumulated in [t0, t1]; t0 is a weekly sample day, t1 the end of the run."""
+        a1 = self.areas(t1)
+        a0 = self.snaps.get(t0)
+        if a0 is None:  # t0 not sampled (run stopped before any sample): count from 0
+            a0 = {name: 0.0 for name in COUNTERS}
+        return {name: a1[name] - a0[name] for name in COUNTERS}
+
+
+def dynamic_kpis(
+    ctx: SimContext,
+    ledger: Ledger,
+    fte_by_role: dict[str, int],
+    cost_employee: float,
+    cost_consultant: float,
+    t0: float,
+    t1: float,
+) -> dict[str, float]:
+    """Workforce KPIs of a run with staff dynamics, over [t0, t1]."""
+    span = t1 - t0
+    nan = float("nan")
+    out: dict[str, float] = {"fte_funded": float(sum(fte_by_role.values()))}
+    for role, n in fte_by_role.items():
+        out[f"fte_funded_{role}"] = float(n)
+    if span <= 0:  # stopped (unstable) before the window opened: report every key, as NaN
+        keys = (
+            "fte_working_mean", "headcount_mean", "vacancy_share", "turnover_per_year", "hires_per_year",
+            "consultant_share", "sick_leave_share", "hiring_frozen_post_share", "salary_cost_sek_per_year",
+            "consultant_cost_sek_per_year", "cost_sek_per_year", "mentoring_cost_sek_per_year",
+            "sick_leave_cost_sek_per_year", "staff_under_1y_share", "caseworker_changes_per_child_year",
+        )
+        return {**out, **dict.fromkeys(keys, nan)}
+    a = ledger.window(t0, t1)
+    posts_area = a["employed"] + a["vacant"]  # every simulated post is one or the other
+    staff_area = a["employed"] + a["consultants"]
+    out["fte_working_mean"] = (a["present"] + a["consultants"]) / span
+    out["headcount_mean"] = a["employed"] / span
+    out["vacancy_share"] = a["vacant"] / posts_area if posts_area > 0 else nan
+    leaves = sum(1 for t in ledger.leaves if t0 <= t < t1)
+    hires = sum(1 for t in ledger.hires if t0 <= t < t1)
+    out["turnover_per_year"] = leaves / (a["employed"] / YEAR) if a["employed"] > 0 else nan
+    out["hires_per_year"] = hires / (span / YEAR)
+    out["consultant_share"] = a["consultants"] / staff_area if staff_area > 0 else nan
+    out["sick_leave_share"] = a["absent"] / a["employed"] if a["employed"] > 0 else nan
+    out["hiring_frozen_post_share"] = a["frozen"] / posts_area if posts_area > 0 else nan
+    salaries = a["employed"] * cost_employee / span
+    consultants = a["consultants"] * cost_consultant / span
+    out["salary_cost_sek_per_year"] = salaries
+    out["consultant_cost_sek_per_year"] = consultants
+    out["cost_sek_per_year"] = salaries + consultants
+    out["mentoring_cost_sek_per_year"] = a["mentoring"] * ledger.mentoring_fte * cost_employee / span
+    out["sick_leave_cost_sek_per_year"] = a["absent"] * cost_employee / span
+    out["staff_under_1y_share"] = _tenure_share(ctx, t0, t1)
+    out["caseworker_changes_per_child_year"] = caseworker_changes_per_child_year(ctx, t0, t1)
+    return out
+
+
+def _tenure_share(ctx: SimContext, t0: float, t1: float) -> float:
+    """Mean over the weekly samples in the window of the under-one-year share of employees."""
+    weekly = ctx.recorder.weekly_frame()
+    if weekly.empty or "staff_under_1y" not in weekly:
+        return float("nan")
+    rows = weekly[(weekly["day"] >= t0 - 1e-9) & (weekly["day"] <= t1)]
+    employed = rows["staff_under_1y"] + rows["staff_1_5y"] + rows["staff_over_5y"]
+    ok = employed > 0
+    return float((rows["staff_under_1y"][ok] / employed[ok]).mean()) if ok.any() else float("nan")
+
+
+def tenure_bands(now: float, hired: Iterable[float]) -> dict[str, int]:
+    """Headcount by experience band: under 1 year, 1-5 years, over 5 years."""
+    under = mid = over = 0
+    for h in hired:
+        years = (now - h) / YEAR
+        if years < 1.0:
+            under += 1
+        elif years <= 5.0:
+            mid += 1
+        else:
+            over += 1
+    return {"staff_under_1y": under, "staff_1_5y": mid, "staff_over_5y": over}
+
+
+def install_fixed(ctx: SimContext) -> None:
+    """Fixed staffing: exact workforce KPIs from the fixed counts (no vacancies, no absence)."""
+    staffed = {role: team.size for role, team in ctx.teams.items()}
+    fte = float(sum(staffed.values()))
+    cost = ctx.scenario.staff.cost_per_fte_sek
+
+    def weekly() -> dict[str, float]:
+        row: dict[str, float] = {
+            "staff_under_1y": 0,
+            "staff_1_5y": 0,
+            "staff_over_5y": int(fte),
+            "fte_working": fte,
+            "posts": fte,
+            "vacancies": 0,
+            "consultants": 0,
+            "absent": 0,
+        }
+        row.update(case_days_column(ctx))
+        return row
+
+    def provider(c: SimContext, t0: float, t1: float) -> dict[str, float]:
+        out = {
+            "fte_funded": fte,
+            "fte_working_mean": fte,
+            "headcount_mean": fte,
+            "vacancy_share": 0.0,
+            "turnover_per_year": 0.0,
+            "staff_under_1y_share": 0.0,
+            "consultant_share": 0.0,
+            "sick_leave_share": 0.0,
+            "cost_sek_per_year": fte * cost,
+            "salary_cost_sek_per_year": fte * cost,
+            "consultant_cost_sek_per_year": 0.0,
+        }
+        for role, n in staffed.items():
+            out[f"fte_funded_{role}"] = float(n)
+        out["caseworker_changes_per_child_year"] = caseworker_changes_per_child_year(c, t0, t1)
+        return out
+
+    ctx.weekly_extras.append(weekly)
+    ctx.kpi_providers.append(provider)

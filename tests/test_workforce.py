@@ -1,0 +1,190 @@
+"""Workforce and budget (MODEL.md 3.5): theory, functional and property tiers.
+
+Theory: with constant hazards and no feedback each post is an alternating
+renewal process (occupied, then vacant while recruiting), so the long-run
+vacancy share, headcount and turnover have closed forms (renewal-reward); the
+model must match them within a t-interval. Functional: costs add up, the fixed
+mode reports its counts exactly, a 20% budget cut (common random numbers) raises
+waits and turnover. Property: working FTE never exceeds funded posts plus
+consultants, for random workforce parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from simlib.experiments.replications import run
+from simlib.model.simulation import simulate
+from simlib.model.workforce_clock import funded_posts
+from simlib.scenario import load_scenario, with_overrides
+
+DYNAMIC = {"staff.dynamics": True}
+NO_FEEDBACK = {
+    **DYNAMIC,
+    "staff.overload_turnover_factor": 1.0,
+    "staff.first_year_turnover_factor": 1.0,
+    "staff.retention_premium_share": 0.0,
+}
+# Constant hazards only: no feedback, no sick leave, no consultants, no freeze.
+RENEWAL = {
+    **NO_FEEDBACK,
+    "staff.sick_leave.enabled": False,
+    "staff.consultants.allowed": False,
+    "staff.freeze_on_overrun": False,
+    "referrals.per_year": 400.0,  # the workforce does not depend on the load here; keeps runs fast
+    "horizon.years": 6,
+    "horizon.warmup_years": 1,
+}
+
+
+def half_width(x: np.ndarray, level: float = 0.99) -> float:
+    return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+
+
+def check_close(x: np.ndarray, expected: float, what: str) -> None:
+    h = half_width(x)
+    assert abs(x.mean() - expected) < h, f"{what}: mean {x.mean():.5f}, expected {expected:.5f}, half-width {h:.5f}"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario("baseline")
+
+
+@pytest.fixture(scope="module")
+def renewal_results():
+    return run("baseline", reps=12, seed=515, overrides=RENEWAL)
+
+
+def test_vacancy_share_and_headcount_match_renewal_reward(renewal_results) -> None:
+    """Each post alternates occupied ~ Exp(turnover) + notice, vacant ~ time to fill.
+
+    Renewal-reward: vacancy share = E[fill] / (1/h + notice + E[fill]); mean
+    headcount = posts x (1 - vacancy share).
+    """
+    sc = renewal_results.scenario
+    s = sc.staff
+    occupied = 365.0 / s.turnover_per_year + s.notice_days
+    fill = s.time_to_fill_days.mean
+    share = fill / (occupied + fill)
+    posts = sum(funded_posts(sc)[r] for r in ("intake", "investigation"))  # placements are off
+    check_close(renewal_results.kpi("vacancy_share").to_numpy(), share, "vacancy_share")
+    check_close(renewal_results.kpi("headcount_mean").to_numpy(), posts * (1 - share), "headcount_mean")
+
+
+def test_turnover_matches_base_hazard_without_feedback(renewal_results) -> None:
+    """Leavers per employee-year = 1 / (1/h + notice) when the hazard is the base hazard."""
+    s = renewal_results.scenario.staff
+    expected = 365.0 / (365.0 / s.turnover_per_year + s.notice_days)
+    check_close(renewal_results.kpi("turnover_per_year").to_numpy(), expected, "turnover_per_year")
+
+
+def test_overload_feedback_off_gives_base_turnover_in_full_baseline() -> None:
+    """Full baseline (sick leave, consultants, freeze) with the overload factor at 1: base turnover."""
+    res = run("baseline", reps=6, seed=77, years=4, overrides=NO_FEEDBACK)
+    s = res.scenario.staff
+    expected = 365.0 / (365.0 / s.turnover_per_year + s.notice_days)
+    check_close(res.kpi("turnover_per_year").to_numpy(), expected, "turnover_per_year")
+
+
+def test_costs_add_up(baseline) -> None:
+    """cost = salaries (all employed, absent or not) + consultants; parts priced per FTE-year."""
+    sc = with_overrides(baseline, {**DYNAMIC, "horizon.years": 4, "staff.mentoring": True})
+    k = simulate(sc, 3, 0).kpis
+    s = sc.staff
+    assert k["cost_sek_per_year"] == pytest.approx(k["salary_cost_sek_per_year"] + k["consultant_cost_sek_per_year"], rel=1e-12)
+    assert k["salary_cost_sek_per_year"] == pytest.approx(k["headcount_mean"] * s.cost_per_fte_sek, rel=1e-12)
+    share = k["consultant_share"]
+    consultants = share * k["headcount_mean"] / (1 - share)
+    assert k["consultant_cost_sek_per_year"] == pytest.approx(consultants * s.cost_per_fte_sek * s.consultants.premium, rel=1e-9)
+    assert k["sick_leave_cost_sek_per_year"] == pytest.approx(k["sick_leave_share"] * k["salary_cost_sek_per_year"], rel=1e-9)
+    assert 0 < k["mentoring_cost_sek_per_year"] < k["salary_cost_sek_per_year"]
+    assert k["consultant_cost_sek_per_year"] > 0
+    assert k["fte_funded"] == sum(funded_posts(sc).values())
+
+
+def test_fixed_mode_reports_its_counts_exactly(baseline) -> None:
+    sc = with_overrides(baseline, {"staff.dynamics": False, "horizon.years": 1, "horizon.warmup_years": 0.2})
+    k = simulate(sc, 1, 0).kpis
+    fte = sc.staff.intake_fte + sc.staff.investigators_fte  # placements are off
+    assert k["fte_funded"] == k["fte_working_mean"] == fte
+    assert k["cost_sek_per_year"] == fte * sc.staff.cost_per_fte_sek
+    for name in ("vacancy_share", "turnover_per_year", "consultant_share", "sick_leave_share",
+                 "consultant_cost_sek_per_year", "caseworker_changes_per_child_year"):
+        assert k[name] == 0.0, name
+
+
+def test_same_seed_same_results(baseline) -> None:
+    sc = with_overrides(baseline, {**DYNAMIC, "horizon.years": 2, "horizon.warmup_years": 0.5})
+    assert simulate(sc, 9, 1).kpis == simulate(sc, 9, 1).kpis
+
+
+def paired_lower_bound(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    d = b - a
+    return float(d.mean() - half_width(d, level)), float(d.mean())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("extra", "kpis"),
+    [
+        # today's rules: no cap, so nothing waits in balans; cases pile up on caseworkers instead
+        ({}, ("turnover_per_year", "caseload_mean")),
+        # a lax hard cap (above the sustainable 15) makes the shortage visible as balans waits
+        ({"investigation.caseload_cap": 20, "investigation.cap_mode": "hard"},
+         ("turnover_per_year", "investigation_wait_days_mean", "balans_mean")),
+    ],
+)
+def test_budget_cut_raises_waits_and_turnover(extra, kpis) -> None:
+    """Common random numbers: the paired difference (cut - base) has a 95% CI above zero."""
+    # a short warm-up: a cut run may stop early (unstable), and its window must still exist
+    base = {**DYNAMIC, **extra, "horizon.warmup_years": 0.25}
+    budget = load_scenario("baseline").staff.budget_sek_per_year
+    cut = {**base, "staff.budget_sek_per_year": 0.8 * budget}
+    a = run("baseline", reps=8, seed=2024, years=4, overrides=base)
+    b = run("baseline", reps=8, seed=2024, years=4, overrides=cut)
+    assert b.kpi("unstable").sum() >= 1  # the cut unit cannot keep up (intake goes first)
+    for name in kpis:
+        low, mean = paired_lower_bound(a.kpi(name).to_numpy(), b.kpi(name).to_numpy())
+        assert low > 0, f"{name}: paired difference {mean:.4f}, 95% lower bound {low:.4f}"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    budget=st.floats(8e6, 5e7),
+    turnover=st.floats(0.0, 0.6),
+    fill=st.floats(10.0, 200.0),
+    max_share=st.floats(0.0, 0.5),
+    sick=st.booleans(),
+    mentoring=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_working_fte_never_exceeds_funded_plus_consultants(
+    baseline, budget, turnover, fill, max_share, sick, mentoring, seed
+) -> None:
+    sc = with_overrides(baseline, {
+        **DYNAMIC,
+        "referrals.per_year": 1500.0,
+        "horizon.years": 1.5,
+        "horizon.warmup_years": 0.5,
+        "staff.budget_sek_per_year": budget,
+        "staff.turnover_per_year": turnover,
+        "staff.time_to_fill_days.mean": fill,
+        "staff.consultants.max_share": max_share,
+        "staff.consultants.start_days": 3.0,
+        "staff.sick_leave.enabled": sick,
+        "staff.mentoring": mentoring,
+    })
+    w = simulate(sc, seed, 0).series
+    employed = w["staff_under_1y"] + w["staff_1_5y"] + w["staff_over_5y"]
+    assert (w["fte_working"] <= w["posts"] + w["consultants"]).all()
+    assert (employed + w["vacancies"] == w["posts"]).all()
+    assert (w["fte_working"] == employed - w["absent"] + w["consultants"]).all()
+    assert (w["consultants"] <= math.floor(max_share * w["posts"].iloc[0] + 1e-9)).all()
+    assert (w["consultants"] <= w["vacancies"]).all()
