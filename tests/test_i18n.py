@@ -133,6 +133,15 @@ def test_shares_percent_points_and_intervals_per_language():
     ) == f"4,2{NBSP}dagar"
 
 
+def test_small_differences_get_more_decimals_not_zeros():
+    kpi = "investigation_within_4m_share"  # 0 decimals in percent
+    assert i18n.diff_decimals(kpi, 0.13, 0.11, 0.15) == 0
+    d = i18n.diff_decimals(kpi, 0.0004, 0.0001, 0.0007)
+    assert d == 1 and fmt_ci(0.0001, 0.0007, kpi, "sv", decimals=d) == "95 % KI 0,0 till +0,1"
+    assert i18n.diff_decimals(kpi, 0.00004, 0.00001, 0.00007) == 2
+    assert i18n.negligible(kpi, 0.0001, 0.0007) and not i18n.negligible(kpi, 0.001, 0.02)
+
+
 @given(
     x=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
     decimals=st.integers(min_value=0, max_value=4),

@@ -145,21 +145,24 @@ def normalise_diffs(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sentence(kpi: str, alt: str, base_mean: float, alt_mean: float, d: pd.Series, lang: str) -> str:
+    dd = i18n.diff_decimals(kpi, d["mean"], d["ci_low"], d["ci_high"])
     fields = {
         "alt": alt,
         "phrase": t(f"kpi.{kpi}.phrase", lang) if i18n.has(f"kpi.{kpi}.phrase") else kpi,
         "base_value": fmt_value(base_mean, kpi, lang, unit=True),
         "alt_value": fmt_value(alt_mean, kpi, lang, unit=True),
-        "diff": fmt_diff(d["mean"], kpi, lang, unit=True),
+        "diff": fmt_diff(d["mean"], kpi, lang, unit=True, decimals=dd),
         "ci": t("lang.ci", lang),
-        "low": fmt_diff(d["ci_low"], kpi, lang),
-        "high": fmt_diff(d["ci_high"], kpi, lang),
+        "low": fmt_diff(d["ci_low"], kpi, lang, decimals=dd),
+        "high": fmt_diff(d["ci_high"], kpi, lang, decimals=dd),
     }
     low, high = d["ci_low"], d["ci_high"]
     if d["mean"] == 0 and (low == 0 or pd.isna(low)) and (high == 0 or pd.isna(high)):
         return t("brief.sentence.same", lang, **fields)
     if pd.isna(low) or pd.isna(high):
         return t("brief.sentence.no_ci", lang, **fields)
+    if i18n.negligible(kpi, low, high):
+        return t("brief.sentence.negligible", lang, **fields)
     if low > 0 or high < 0:
         text = t("brief.sentence.up_sig" if low > 0 else "brief.sentence.down_sig", lang, **fields)
         better = kpi_format(kpi).better
@@ -218,14 +221,15 @@ def key_tables(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> li
                 continue
             d = d_alt.loc[kpi]
             row = KeyRow(kpi, base_means[kpi], alt_means[kpi], float(d["mean"]), float(d["ci_low"]), float(d["ci_high"]), int(d["n"]))
+            dd = i18n.diff_decimals(kpi, row.diff, row.ci_low, row.ci_high)
             row.cells = {
                 "label": i18n.kpi_label(kpi, lang),
                 "unit": i18n.kpi_unit(kpi, lang) if not kpi_format(kpi).share else "%",
                 "base_mean": fmt_value(row.base_mean, kpi, lang),
                 "alt_mean": fmt_value(row.alt_mean, kpi, lang),
-                "diff": fmt_diff(row.diff, kpi, lang),
-                "ci_low": fmt_diff(row.ci_low, kpi, lang),
-                "ci_high": fmt_diff(row.ci_high, kpi, lang),
+                "diff": fmt_diff(row.diff, kpi, lang, decimals=dd),
+                "ci_low": fmt_diff(row.ci_low, kpi, lang, decimals=dd),
+                "ci_high": fmt_diff(row.ci_high, kpi, lang, decimals=dd),
                 "n": str(row.n),
             }
             rows.append(row)

@@ -177,10 +177,28 @@ def fmt_value(value: float, name: str, lang: str, sign: bool = False, unit: bool
     return text
 
 
-def fmt_diff(value: float, name: str, lang: str, unit: bool = False) -> str:
+def diff_decimals(name: str, *values: float, extra: int = 3) -> int:
+    """Decimals for differences: the KPI's own, or more (up to ``extra``) so a small
+    but real difference does not print as "0 till 0" ("0 to 0")."""
+    base = kpi_format(name).decimals
+    finite = [abs(scaled(v, name)) for v in values if v is not None and not math.isnan(v)]
+    largest = max(finite, default=0.0)
+    d = base
+    while d < base + extra and largest > 0 and round(largest, d) == 0:
+        d += 1
+    return d
+
+
+def negligible(name: str, low: float, high: float) -> bool:
+    """Whether a whole interval rounds to zero at the KPI's display precision."""
+    half = 0.5 * 10 ** -kpi_format(name).decimals
+    return abs(scaled(low, name)) < half and abs(scaled(high, name)) < half
+
+
+def fmt_diff(value: float, name: str, lang: str, unit: bool = False, decimals: int | None = None) -> str:
     """A paired difference: signed; shares in percentage points."""
     f = kpi_format(name)
-    text = fmt_number(scaled(value, name), lang, f.decimals, sign=True)
+    text = fmt_number(scaled(value, name), lang, f.decimals if decimals is None else decimals, sign=True)
     if not unit or text == "–":
         return text
     if f.share:
@@ -189,9 +207,10 @@ def fmt_diff(value: float, name: str, lang: str, unit: bool = False) -> str:
     return f"{text}{NBSP}{u}" if u else text
 
 
-def fmt_ci(low: float, high: float, name: str, lang: str) -> str:
+def fmt_ci(low: float, high: float, name: str, lang: str, decimals: int | None = None) -> str:
     """'95 % KI +11 till +15' / '95% CI +11 to +15' (signed, in the difference's unit)."""
-    return f"{t('lang.ci', lang)} {fmt_diff(low, name, lang)} {t('lang.to', lang)} {fmt_diff(high, name, lang)}"
+    lo, hi = fmt_diff(low, name, lang, decimals=decimals), fmt_diff(high, name, lang, decimals=decimals)
+    return f"{t('lang.ci', lang)} {lo} {t('lang.to', lang)} {hi}"
 
 
 def join_words(items: list[str], lang: str) -> str:
