@@ -95,7 +95,7 @@ class WorkingDaysCalendar:
         if day < 0:
             return 0.0
         if day >= len(self.weights):
-            raise ValueError(f"working time {w} beyond the calendar")
+            return float("inf")  # completes after the calendar (and the run) ends: no timer needed
         return day + (w - cum[day]) / self.weights[day]
 
     @property
