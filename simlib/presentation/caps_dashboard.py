@@ -1,0 +1,287 @@
+"""The caseload-cap dashboard (notebook 01 and ``make dashboard``): widgets and drawing.
+
+Sliders for cap, cap mode, budget and replications; a KPI table with 95%
+t-intervals and the paired (common random numbers) difference from the
+baseline; a figure with CI bars and a weekly CI band. The runs themselves go
+through ``widgets.ProgressiveRunner``; this module only arranges and draws.
+Updates arrive from a background thread, so drawing uses matplotlib's
+object-oriented API (no pyplot state) under a lock.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import textwrap
+import threading
+import time
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simlib.experiments.replications import resolve
+from simlib.model.workforce_clock import funded_posts
+from simlib.presentation.i18n import fmt_ci, fmt_diff, fmt_number, fmt_value, kpi_label
+from simlib.presentation.plots import weekly_band
+from simlib.presentation.widgets import (
+    DASHBOARD_KPIS,
+    DEBOUNCE_S,
+    SEED,
+    SHARE_KPIS,
+    ProgressiveRunner,
+    comparison_table,
+    label,
+    language,
+    lever_overrides,
+    settings,
+    slider_specs,
+)
+from simlib.scenario.loader import load_scenario, with_overrides
+from simlib.scenario.schema import Scenario
+
+CAP_MODES = ("hard", "soft", "none")
+MIN_REDRAW_S = 0.5
+
+
+class CapDashboard:
+    """Sliders in, progressively refined KPIs out; ``.widget`` is what to display."""
+
+    def __init__(self, scenario: Scenario | str = "baseline", lang: str | None = None, seed: int = SEED) -> None:
+        self.lang = lang or language()
+        self.seed = seed
+        self.run = settings()
+        base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.baseline = resolve(base, years=self.run.years)
+        self.runner = ProgressiveRunner()
+        self._timer: threading.Timer | None = None
+        self._draw_lock = threading.Lock()
+        self._current: tuple[Scenario, Scenario, int] | None = None
+        self._rendered_at = 0.0
+        self.updates = 0
+        self._build()
+        self.submit()
+
+    # --- layout -------------------------------------------------------------------
+    def _t(self, key: str, **fields: Any) -> str:
+        return label(key, self.lang, **fields)
+
+    def _build(self) -> None:
+        spec = slider_specs(self.baseline)
+        style = {"description_width": "16em"}
+        layout = w.Layout(width="36em")
+        self.cap = w.IntSlider(
+            value=int(spec["cap"].value), min=int(spec["cap"].low), max=int(spec["cap"].high),
+            step=1, description=self._t("param.investigation.caseload_cap"), style=style, layout=layout,
+        )
+        mode = self.baseline.investigation.cap_mode
+        self.cap_mode = w.ToggleButtons(
+            options=[(self._t(f"dashboard.cap_mode.{m}"), m) for m in CAP_MODES], value=mode,
+            description=self._t("param.investigation.cap_mode"), style=style,
+        )
+        # A selection of whole-FTE budgets: exact values, no float steps in the browser.
+        b = spec["budget"]
+        steps = round((b.high - b.low) / b.step)
+        budgets = [round(b.low + i * b.step) for i in range(steps + 1)]
+        self.budget = w.SelectionSlider(
+            options=[(fmt_number(v / 1e6, self.lang, 1), v) for v in budgets],
+            value=min(budgets, key=lambda v: abs(v - b.value)),
+            description=self._t("dashboard.budget_msek"), style=style, layout=layout,
+        )
+        self.reps = w.IntSlider(
+            value=int(spec["reps"].value), min=int(spec["reps"].low), max=int(spec["reps"].high),
+            description=self._t("dashboard.reps"), style=style, layout=layout,
+        )
+        for control in (self.cap, self.cap_mode, self.budget, self.reps):
+            control.observe(self._changed, names="value")
+        self.staffing = w.HTML()
+        self.status = w.HTML(self._t("dashboard.status.running"))
+        self.table = w.HTML()
+        self.table.add_class("caseload-kpis")
+        self.status.add_class("caseload-status")
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        title = w.HTML(f"<h3>{html.escape(self._t('dashboard.question'))}</h3>")
+        controls = w.VBox([self.cap, self.cap_mode, self.budget, self.reps, self.staffing])
+        self.widget = w.VBox([title, controls, self.status, self.table, self.figure])
+
+    def _ipython_display_(self) -> None:  # display(dashboard) shows the widget
+        from IPython.display import display
+
+        display(self.widget)
+
+    # --- requests -----------------------------------------------------------------
+    def _changed(self, _change: dict[str, Any]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(DEBOUNCE_S, self.submit)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def scenario(self) -> Scenario:
+        """The scenario the sliders describe (full horizon)."""
+        budget = self.budget.value
+        changes = lever_overrides(self.baseline, self.cap.value, self.cap_mode.value, budget)
+        sc = with_overrides(self.baseline, changes)
+        return sc.model_copy(update={"metadata": sc.metadata.model_copy(update={"name": "dashboard"})})
+
+    def submit(self) -> None:
+        """Queue the runs for the current slider values: short previews first."""
+        sc, reps = self.scenario(), self.reps.value
+        preview, base_preview = (resolve(s, years=self.run.preview_years) for s in (sc, self.baseline))
+        self._current = (sc, preview, reps)
+        posts = funded_posts(sc) if sc.staff.dynamics else {
+            "intake": sc.staff.intake_fte, "investigation": sc.staff.investigators_fte, "placement": sc.staff.placement_fte}
+        self.staffing.value = html.escape(
+            self._t("dashboard.staffing", fte=posts["investigation"], total=sum(posts.values()))
+        )
+        n_prev = self.runner.workers
+        jobs = [(preview, self.seed, r) for r in range(n_prev)] + [(base_preview, self.seed, r) for r in range(n_prev)]
+        for r in range(reps):
+            jobs += [(sc, self.seed, r), (self.baseline, self.seed, r)]
+        self.runner.request(jobs, self.render)
+        self.render(force=True)
+
+    # --- drawing ------------------------------------------------------------------
+    def _frames(self) -> tuple[str, list, list]:
+        assert self._current is not None
+        sc, preview, reps = self._current
+        full = self.runner.cached(sc, self.seed, reps)
+        base = self.runner.cached(self.baseline, self.seed, reps)
+        if len(full) >= 2 and len(base) >= 2:
+            return "full", full, base
+        prev = self.runner.cached(preview, self.seed, self.runner.workers)
+        base_prev = self.runner.cached(resolve(self.baseline, years=self.run.preview_years), self.seed, self.runner.workers)
+        if prev and base_prev:
+            return "preview", prev, base_prev
+        return "none", [], []
+
+    def render(self, force: bool = False) -> None:
+        """Redraw from whatever replications are cached for the current request.
+
+        Called from the pool's thread as replications finish; while more are
+        coming, redraws are at most every MIN_REDRAW_S so drawing does not steal
+        the CPU the replications need.
+        """
+        with self._draw_lock:
+            if self._current is None:
+                return
+            recent = time.monotonic() - self._rendered_at < MIN_REDRAW_S
+            if not force and self.updates and recent and self.runner.busy():
+                return
+            _, _, reps = self._current
+            kind, parts, base_parts = self._frames()
+            errors = list(self.runner.errors.values())
+            if errors:
+                self.status.value = f"<b style='color:#b00'>{html.escape(self._t('dashboard.status.error', error=errors[-1]))}</b>"
+            if kind == "none":
+                if not errors:
+                    self.status.value = html.escape(self._t("dashboard.status.running"))
+                return
+            kpis = pd.concat([p[0] for p in parts], ignore_index=True)
+            base = pd.concat([p[0] for p in base_parts], ignore_index=True)
+            table = comparison_table(kpis, base)
+            if not errors:
+                if kind == "preview":
+                    msg = self._t("dashboard.status.preview", n=len(parts), years=f"{self.run.preview_years:g}")
+                elif len(parts) < reps or len(base_parts) < reps:
+                    msg = self._t("dashboard.status.progress", done=min(len(parts), len(base_parts)), total=reps)
+                else:
+                    msg = self._t("dashboard.status.done", total=reps)
+                self.status.value = html.escape(msg) + self._unstable_note(kpis)
+            self.table.value = self._table_html(table)
+            series = pd.concat([p[1] for p in parts], ignore_index=True)
+            base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
+            self.figure.value = self._figure_png(table, series, base_series)
+            self.updates += 1
+            self._rendered_at = time.monotonic()
+
+    def _unstable_note(self, kpis: pd.DataFrame) -> str:
+        rows = kpis[kpis["kpi"] == "unstable"]["value"]
+        if rows.empty or rows.mean() == 0:
+            return ""
+        return "<br><b>" + html.escape(self._t("dashboard.unstable", share=f"{rows.mean():.0%}")) + "</b>"
+
+    def _table_html(self, table: pd.DataFrame) -> str:
+        head = "".join(
+            f"<th style='text-align:left;padding:2px 8px'>{html.escape(self._t(k))}</th>"
+            for k in ("dashboard.col.kpi", "dashboard.col.scenario", "lang.ci", "dashboard.col.baseline", "dashboard.col.diff")
+        )
+        rows = []
+        lang = self.lang
+        for r in table.itertuples():
+            cells = [
+                kpi_label(r.kpi, lang),
+                fmt_value(r.mean, r.kpi, lang, unit=True),
+                f"{fmt_value(r.ci_low, r.kpi, lang)} {self._t('lang.to')} {fmt_value(r.ci_high, r.kpi, lang)}",
+                fmt_value(r.baseline, r.kpi, lang),
+                f"{fmt_diff(r.diff, r.kpi, lang, unit=True)} ({fmt_ci(r.diff_low, r.diff_high, r.kpi, lang)})",
+            ]
+            rows.append(
+                f"<tr data-kpi='{r.kpi}'>" + "".join(f"<td style='padding:2px 8px'>{html.escape(c)}</td>" for c in cells) + "</tr>"
+            )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+    def _figure_png(self, table: pd.DataFrame, series: pd.DataFrame, base_series: pd.DataFrame) -> bytes:
+        palette = sns.color_palette("colorblind", 2)
+        fig = Figure(figsize=(11, 3.8), dpi=80)
+        FigureCanvasAgg(fig)
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+        shares = table[table["kpi"].isin(sorted(SHARE_KPIS))].reset_index(drop=True)
+        y = np.arange(len(shares))
+        err = np.vstack([shares["mean"] - shares["ci_low"], shares["ci_high"] - shares["mean"]]) * 100
+        ax1.errorbar(shares["mean"] * 100, y + 0.15, xerr=np.nan_to_num(err), fmt="o", color=palette[0],
+                     capsize=3, label=self._t("plot.scenario"))
+        ax1.plot(shares["baseline"] * 100, y - 0.15, "s", color=palette[1], label=self._t("dashboard.col.baseline"))
+        ax1.set_yticks(y, [textwrap.fill(kpi_label(k, self.lang), 28) for k in shares["kpi"]], fontsize=8)
+        ax1.set_xlim(0, 100)
+        ax1.set_xlabel("%")
+        ax1.set_title(self._t("plot.shares_title"), fontsize=10)
+        ax1.legend(fontsize=8, loc="best")
+        for frame, colour, name in ((series, palette[0], self._t("plot.scenario")),
+                                    (base_series, palette[1], self._t("dashboard.col.baseline"))):
+            band = weekly_band(frame, "balans")
+            years = band["week"] / 52.0
+            ax2.plot(years, band["mean"], color=colour, label=name)
+            ax2.fill_between(years, band["ci_low"].fillna(band["mean"]), band["ci_high"].fillna(band["mean"]),
+                             color=colour, alpha=0.25, lw=0)
+        ax2.set_xlabel(self._t("plot.year"))
+        ax2.set_ylabel(self._t("plot.series.balans"), fontsize=8)
+        ax2.set_title(self._t("plot.band"), fontsize=10)
+        ax2.legend(fontsize=8)
+        sns.despine(fig=fig)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+
+    # --- for notebooks and tests ----------------------------------------------------
+    def wait(self, timeout: float = 600.0) -> CapDashboard:
+        """Block until the pending request is complete and drawn (for executed notebooks)."""
+        if self._timer is not None:
+            self._timer.join()
+        deadline = time.monotonic() + timeout
+        while self.runner.busy() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.render(force=True)
+        return self
+
+    def results(self) -> pd.DataFrame:
+        """The current comparison table (scenario vs baseline, paired differences)."""
+        _, parts, base_parts = self._frames()
+        if not parts:
+            return pd.DataFrame()
+        kpis = pd.concat([p[0] for p in parts], ignore_index=True)
+        base = pd.concat([p[0] for p in base_parts], ignore_index=True)
+        return comparison_table(kpis, base, DASHBOARD_KPIS)
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+def caps_dashboard(scenario: Scenario | str = "baseline", lang: str | None = None) -> CapDashboard:
+    """Build the dashboard of notebook 01 (language from ?lang=, CASELOAD_LANG or English)."""
+    return CapDashboard(scenario, lang=lang)
