@@ -21,7 +21,7 @@ from scipy import stats
 
 from simlib.experiments.replications import run
 from simlib.model.simulation import simulate
-from simlib.model.workforce_clock import funded_posts
+from simlib.model.workforce_clock import funded_posts, simulated_roles
 from simlib.scenario import load_scenario, with_overrides
 
 DYNAMIC = {"staff.dynamics": True}
@@ -73,7 +73,7 @@ def test_vacancy_share_and_headcount_match_renewal_reward(renewal_results) -> No
     occupied = 365.0 / s.turnover_per_year + s.notice_days
     fill = s.time_to_fill_days.mean
     share = fill / (occupied + fill)
-    posts = sum(funded_posts(sc)[r] for r in ("intake", "investigation"))  # placements are off
+    posts = sum(funded_posts(sc)[r] for r in simulated_roles(sc))
     check_close(renewal_results.kpi("vacancy_share").to_numpy(), share, "vacancy_share")
     check_close(renewal_results.kpi("headcount_mean").to_numpy(), posts * (1 - share), "headcount_mean")
 
@@ -112,7 +112,7 @@ def test_costs_add_up(baseline) -> None:
 def test_fixed_mode_reports_its_counts_exactly(baseline) -> None:
     sc = with_overrides(baseline, {"staff.dynamics": False, "horizon.years": 1, "horizon.warmup_years": 0.2})
     k = simulate(sc, 1, 0).kpis
-    fte = sc.staff.intake_fte + sc.staff.investigators_fte  # placements are off
+    fte = sc.staff.intake_fte + sc.staff.investigators_fte + (sc.staff.placement_fte if sc.placements.enabled else 0)
     assert k["fte_funded"] == k["fte_working_mean"] == fte
     assert k["cost_sek_per_year"] == fte * sc.staff.cost_per_fte_sek
     for name in ("vacancy_share", "turnover_per_year", "consultant_share", "sick_leave_share",
