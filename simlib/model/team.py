@@ -88,6 +88,7 @@ class Team:
         return self.ctx.env.now - worker.hired_at < self.novice_days
 
     def _may_take(self, worker: Caseworker, job: Job, respect_cap: bool) -> bool:
+        # _pick inlines this test on its hot path (no graduate rule): keep the two in step
         if not worker.available:
             return False
         if respect_cap and self.cap is not None and len(worker.jobs) >= self.cap:
@@ -97,17 +98,36 @@ class Team:
         return True
 
     def _pick(self, job: Job) -> Caseworker | None:
-        respect_cap = self.cap_mode == "hard"
+        """Least-loaded caseworker who may take the job (first in team order on ties)."""
+        if self.graduate_rule:
+            respect_cap = self.cap_mode == "hard"
+            best = None
+            best_load = 1 << 30
+            for w in self.workers:
+                load = len(w.jobs)
+                if load < best_load and self._may_take(w, job, respect_cap):
+                    best, best_load = w, load
+            return best
+        # the hot path, inlined: same choice as _may_take without the graduate rule
+        limit = self.cap if self.cap is not None and self.cap_mode == "hard" else 1 << 30
         best = None
-        best_load = 1 << 30
+        best_load = limit
         for w in self.workers:
             load = len(w.jobs)
-            if load < best_load and self._may_take(w, job, respect_cap):
+            if load < best_load and w.available:
                 best, best_load = w, load
+                if load == 0:
+                    break  # nobody can be less loaded
         return best
 
     def submit(self, job: Job, urgent: bool = False) -> None:
         """A new case for this team: to a caseworker now, or into the balans queue."""
+        if not self.urgent and (urgent or not self.normal):
+            # nothing waits ahead of it: assign at once if someone may take it
+            worker = self._pick(job)
+            if worker is not None:
+                self._assign(worker, job)
+                return
         (self.urgent if urgent else self.normal).append(job)
         self._queue_changed()
         self.pull()

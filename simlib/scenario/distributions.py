@@ -32,6 +32,11 @@ class _Distribution(BaseModel):
     def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover
         raise NotImplementedError
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+        """``n`` draws at once: the same numbers as ``n`` calls of ``sample`` (numpy
+        Generators fill arrays element by element), for block drawing on hot paths."""
+        raise NotImplementedError
+
 
 class Exponential(_Distribution):
     """Memoryless; the textbook M in M/M/c."""
@@ -52,6 +57,9 @@ class Exponential(_Distribution):
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_))
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
 
 class Deterministic(_Distribution):
     """Always the same value (M/D/1, insensitivity tests)."""
@@ -70,6 +78,10 @@ class Deterministic(_Distribution):
     def sample(self, rng: np.random.Generator) -> float:
         rng.random()  # keep stream alignment with the random kinds (CRN)
         return self.value
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        rng.random(n)
+        return np.full(n, self.value)
 
 
 class Lognormal(_Distribution):
@@ -98,6 +110,10 @@ class Lognormal(_Distribution):
         mu = math.log(self.mean_) - 0.5 * sigma * sigma
         return float(rng.lognormal(mu, sigma))
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma = self._sigma
+        return rng.lognormal(math.log(self.mean_) - 0.5 * sigma * sigma, sigma, n)
+
 
 class Gamma(_Distribution):
     """Durations with a lighter tail than the lognormal, given by mean and cv."""
@@ -119,6 +135,10 @@ class Gamma(_Distribution):
     def sample(self, rng: np.random.Generator) -> float:
         shape = 1.0 / self.cv**2
         return float(rng.gamma(shape, self.mean_ / shape))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean_ / shape, n)
 
 
 class Uniform(_Distribution):
@@ -144,6 +164,9 @@ class Uniform(_Distribution):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
 
 
 class Triangular(_Distribution):
@@ -173,6 +196,9 @@ class Triangular(_Distribution):
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.triangular(self.low, self.mode, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
 
 
 Distribution = Annotated[
