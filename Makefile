@@ -37,6 +37,7 @@ test: venv
 # pytest exits 5 when it collects nothing: no benchmarks yet is not a failure.
 bench: venv
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist || test $$? -eq 5
+	$(BIN)/python benchmarks/bench_experiments.py
 
 lab: venv
 	$(BIN)/jupyter lab --notebook-dir=notebooks
