@@ -153,9 +153,23 @@ class InHome(Section):
 
 
 class FosterHomes(Section):
+    """Pool of foster homes; recruitment is Poisson, each home stops at a constant hazard.
+
+    ``leave_per_year`` is the number that stop a year at the initial pool size: each
+    home stops with hazard ``leave_per_year / initial``, so the pool reverts towards
+    ``initial x recruited_per_year / leave_per_year`` instead of drifting as a random walk.
+    """
+
     initial: Annotated[int, Field(ge=0, le=100000)]
     recruited_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
     leave_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+
+    @field_validator("leave_per_year")
+    @classmethod
+    def _leaving_needs_homes(cls, leave_per_year: float, info: ValidationInfo) -> float:
+        if leave_per_year > 0 and info.data.get("initial") == 0:
+            raise ValueError("leave_per_year > 0 needs initial > 0 (it sets each home's hazard)")
+        return leave_per_year
 
 
 class BreakdownFactors(Section):
@@ -170,7 +184,8 @@ class Placements(Section):
     initial_in_care: Annotated[int, Field(ge=0, le=100000)]
     months: Distribution
     foster_homes: FosterHomes
-    emergency_move_delay_days: Days
+    # null: no planned move; an emergency placement lasts the whole episode (a loss system)
+    emergency_move_delay_days: Days | None
     breakdown_per_year: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
     breakdown_factors: BreakdownFactors
     caseworker_change_window_days: Days
@@ -178,6 +193,8 @@ class Placements(Section):
     cap_mode: Literal["hard", "soft", "none"]
     visits_per_year: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
     visit_hours: Distribution
+    # caseworker time per child that comes before visits (care plans, notes, meetings)
+    follow_up_hours_per_child_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
     age_out_years: Annotated[float, Field(gt=0, le=25, allow_inf_nan=False)]
 
     @field_validator("cap_mode")

@@ -1,0 +1,107 @@
+"""In-home support (bistånd / öppenvård) after an investigation, and its escalation to care.
+
+Support lasts ``in_home.months``; with probability ``in_home.escalation_share``
+the child is placed instead, at a uniformly drawn point of the support. Plain
+ends need no event: a spell is known to be over once its end time has passed,
+so ends are settled lazily (when the child is referred again, at the weekly
+count, at the end of the run). Only escalations schedule an event, which keeps
+a few thousand timers a year off the event list. Support itself takes no
+caseworker time in this model.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from simlib.model.team import DAYS_PER_MONTH
+
+if TYPE_CHECKING:
+    from simlib.model.placements import PlacementSystem
+
+YEAR = 365.0
+
+
+class Spell:
+    __slots__ = ("age", "cid", "end", "escalates", "start")
+
+    def __init__(self, cid: int, start: float, age: float, end: float, escalates: bool) -> None:
+        self.cid = cid
+        self.start = start
+        self.age = age
+        self.end = end  # planned end: the escalation time if it escalates
+        self.escalates = escalates
+
+
+class InHomeSupport:
+    """Children in in-home support now."""
+
+    def __init__(self, system: PlacementSystem) -> None:
+        self.system = system
+        self.env = system.env
+        self.cfg = system.ctx.scenario.in_home
+        self.rng = system.ctx.streams["in_home"]
+        self.log = system.log
+        self.active: dict[int, Spell] = {}
+        self.ends: list[tuple[float, int, Spell]] = []  # heap of plain ends, to settle lazily
+        self.seq = 0
+
+    def _close(self, spell: Spell, end: float, reason: str) -> None:
+        del self.active[spell.cid]
+        self.log("in_home", spell.cid, spell.start, end, reason, spell.age)
+
+    def _settle(self) -> None:
+        """Close spells whose plain end has passed."""
+        now = self.env.now
+        ends = self.ends
+        while ends and ends[0][0] <= now:
+            _end, _seq, spell = heapq.heappop(ends)
+            if self.active.get(spell.cid) is spell:
+                self._close(spell, spell.end, "ended")
+
+    def is_active(self, cid: int) -> bool:
+        spell = self.active.get(cid)
+        if spell is None:
+            return False
+        if not spell.escalates and spell.end <= self.env.now:
+            self._close(spell, spell.end, "ended")
+            return False
+        return True
+
+    def start(self, cid: int, age: float) -> None:
+        cfg = self.cfg
+        rng = self.rng
+        duration = cfg.months.sample(rng) * DAYS_PER_MONTH
+        escalates = bool(rng.random() < cfg.escalation_share)
+        at = rng.random()  # both drawn always, so the stream stays aligned (CRN)
+        now = self.env.now
+        spell = Spell(cid, now, age, now + (duration * at if escalates else duration), escalates)
+        self.active[cid] = spell
+        if escalates:
+            self.system.after(spell.end - now, self._escalate, spell)
+        else:
+            self.seq += 1
+            heapq.heappush(self.ends, (spell.end, self.seq, spell))
+
+    def stop(self, cid: int, reason: str) -> None:
+        """End support now (the child is placed after a new investigation)."""
+        if self.is_active(cid):
+            self._close(self.active[cid], self.env.now, reason)
+
+    def _escalate(self, spell: Spell) -> None:
+        if self.active.get(spell.cid) is not spell:
+            return  # placed after a new investigation meanwhile
+        now = self.env.now
+        self._close(spell, now, "escalated")
+        self.system.enter_care(spell.cid, spell.age + (now - spell.start) / YEAR, why="escalation")
+
+    def count(self) -> int:
+        self._settle()
+        return len(self.active)
+
+    def flush(self) -> None:
+        """At the end of the run: log every spell, ended or still open."""
+        self._settle()
+        now = self.env.now
+        for spell in list(self.active.values()):
+            self._close(spell, now, "open")

@@ -1,0 +1,147 @@
+"""Placement KPIs, weekly columns and the per-child history, from the recorded events.
+
+The placement stage logs plain tuples (``recorder.log``): spells (one stay in
+one place), care episodes, placement needs (entry or re-placement: did a free
+home exist?), breakdowns, visit windows, caseworker changes and in-home spells.
+After the run the still-open ones are logged as ``open`` at the end time (no
+censoring of time in care), and the KPIs of MODEL.md section 5 are computed for
+the window [t0, t1]:
+
+- ``placements_active_mean``: child-days in care in the window / its length;
+- ``placement_moves_per_child_year``: spells other than an episode's first that
+  start in the window, per child-year in care (breakdowns, planned moves out of
+  emergency places, homes that stop);
+- ``breakdowns_per_year`` (and ``breakdowns_per_child_year``);
+- ``children_3plus_placements_share``: of the children in care at some time in
+  the window, the share with three or more placements (all their episodes, up
+  to t1; the model's memory starts at time 0);
+- ``visits_done_share``: visit windows ending in the window that had their visit;
+- ``emergency_placement_share``: placement needs in the window that found no
+  free foster home (with breakdowns off and no planned moves: Erlang B);
+- ``placement_caseworker_changes_per_child_year``; the all-roles
+  ``caseworker_changes_per_child_year`` is the workforce module's, fed by the
+  weekly ``open_case_days_placement`` column written here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from simlib.model.context import SimContext
+    from simlib.model.placements import PlacementSystem
+
+YEAR = 365.0
+NAN = float("nan")
+SPELL = ("child", "episode", "placement", "start", "end", "place", "home", "end_reason")
+EPISODE = (
+    "child", "episode", "start", "end", "end_reason", "age_at_start", "placements", "moves",
+    "breakdowns", "caseworker_changes", "caseworkers", "visits_required", "visits_done",
+)
+NEED = ("time", "child", "emergency", "why")
+VISIT = ("child", "episode", "start", "end", "done", "hours_given", "hours_needed")
+IN_HOME = ("child", "start", "end", "end_reason", "age_at_start")
+ENTRIES = ("decision", "escalation")
+
+
+def frame(events: dict[str, list[tuple[Any, ...]]], kind: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(events.get(kind, []), columns=list(columns))
+
+
+def child_history(output: Any) -> pd.DataFrame:
+    """One row per care episode: placements, moves, breakdowns, caseworkers, visits, start/end.
+
+    ``output`` is a ``ReplicationOutput`` (or anything with a ``recorder``). Episodes
+    still running at the end have ``end_reason == "open"`` and ``end`` = end of run.
+    """
+    df = frame(output.recorder.events, "pl_episode", EPISODE)
+    df["age_at_end"] = df["age_at_start"] + (df["end"] - df["start"]) / YEAR
+    return df.sort_values(["child", "episode"], ignore_index=True)
+
+
+def placement_spells(output: Any) -> pd.DataFrame:
+    """One row per placement (a stay in one home or emergency place)."""
+    df = frame(output.recorder.events, "pl_spell", SPELL)
+    return df.sort_values(["child", "episode", "placement"], ignore_index=True)
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> np.ndarray:
+    return np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
+
+
+def flush(system: PlacementSystem) -> None:
+    """Log what is still open at the end of the run (once)."""
+    if system.flushed:
+        return
+    system.flushed = True
+    now = system.env.now
+    for child in system.in_care.values():
+        system.end_spell(child, "open")
+        system.log_episode(child, now, "open")
+    system.in_home.flush()
+
+
+def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, float]:
+    """The placement KPIs of one replication over [t0, t1]."""
+    flush(system)
+    ev = system.ctx.recorder.events
+    span = t1 - t0
+    out: dict[str, float] = {}
+    if span <= 0:
+        return out
+    years = span / YEAR
+    spells = frame(ev, "pl_spell", SPELL)
+    start, end = spells["start"].to_numpy(float), spells["end"].to_numpy(float)
+    days_in = _overlap(start, end, t0, t1)
+    child_years = float(days_in.sum()) / YEAR
+    per_child_year = (lambda n: n / child_years) if child_years > 0 else (lambda n: NAN)
+    out["placements_active_mean"] = float(days_in.sum()) / span
+    starts_in = (start >= t0) & (start < t1)
+    out["placement_moves_per_child_year"] = per_child_year(int((starts_in & (spells["placement"] > 1)).sum()))
+
+    bd = np.array([e[0] for e in ev.get("pl_breakdown", [])], dtype=float)
+    n_bd = int(((bd >= t0) & (bd < t1)).sum())
+    out["breakdowns_per_year"] = n_bd / years
+    out["breakdowns_per_child_year"] = per_child_year(n_bd)
+
+    present = spells.loc[days_in > 0, "child"].unique()
+    before = spells[start < t1].groupby("child").size()
+    counts = before.reindex(present).fillna(0)
+    out["children_3plus_placements_share"] = float((counts >= 3).mean()) if len(counts) else NAN
+
+    visits = frame(ev, "pl_visit", VISIT)
+    due = visits[(visits["end"] >= t0) & (visits["end"] <= t1)]
+    out["visits_done_share"] = float(due["done"].mean()) if len(due) else NAN
+
+    needs = frame(ev, "pl_need", NEED)
+    needs = needs[(needs["time"] >= t0) & (needs["time"] < t1)]
+    out["emergency_placement_share"] = float(needs["emergency"].mean()) if len(needs) else NAN
+    out["placements_started_per_year"] = float(needs["why"].isin(ENTRIES).sum()) / years
+
+    ch = np.array([e[0] for e in ev.get("pl_cw_change", [])], dtype=float)
+    out["placement_caseworker_changes_per_child_year"] = per_child_year(int(((ch >= t0) & (ch < t1)).sum()))
+
+    in_home = frame(ev, "in_home", IN_HOME)
+    ih_days = _overlap(in_home["start"].to_numpy(float), in_home["end"].to_numpy(float), t0, t1)
+    out["in_home_active_mean"] = float(ih_days.sum()) / span
+    return out
+
+
+def install_reporting(ctx: SimContext, system: PlacementSystem) -> None:
+    """Weekly columns and the KPI provider of the placement stage."""
+    in_care = system.in_care_level
+
+    def weekly() -> dict[str, Any]:
+        row = system.weekly()
+        # cumulative child-days in care, for the all-roles caseworker-change rate
+        row["open_case_days_placement"] = in_care.area_at(ctx.env.now)
+        return row
+
+    def provider(_ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
+        return placement_kpis(system, t0, t1)
+
+    ctx.weekly_extras.append(weekly)
+    ctx.kpi_providers.append(provider)
