@@ -12,8 +12,10 @@ progress bar) and returns the results in task order, so that ``jobs=1``,
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -35,18 +37,56 @@ def chunked(n: int, jobs: int, chunk_size: int | None = None) -> list[range]:
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
+# Modules a fork server imports once, so each worker it starts is warm.
+PRELOAD = ["simlib.experiments.replications"]
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How to start pool workers: fork when safe, else a preloaded fork server.
+
+    Forking is quickest (workers inherit the imported model) and needs no
+    ``if __name__ == "__main__"`` guard in a user's script, but forking a
+    process with other threads (pytest-xdist, Jupyter, a Dask client) can hand
+    the child a lock that is held forever. Then a fork server, which imports the
+    model once, starts the workers instead.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def _run_chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
     """Worker side: run one chunk of tasks in order."""
     return [fn(item) for item in items]
 
 
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    """A tqdm bar with ETA on stderr; off when ``enabled`` is false or stderr is not a terminal."""
+    """A tqdm bar with ETA on stderr; off when ``enabled`` is false or stderr is not a terminal.
+
+    The bar runs without tqdm's monitor thread, so that this process stays
+    single-threaded and can still fork pool workers afterwards.
+    """
+    if not enabled:
+        return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(
-        total=total, desc=desc, unit="rep", file=sys.stderr, disable=(None if enabled else True), dynamic_ncols=True
-    )
+    class Bar(tqdm):  # type: ignore[misc, type-arg]
+        monitor_interval = 0
+
+    return Bar(total=total, desc=desc, unit="rep", file=sys.stderr, disable=None, dynamic_ncols=True)
 
 
 def execute(
@@ -69,7 +109,7 @@ def execute(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     results: list[Any] = [None] * len(tasks)
-    bar = progress_bar(len(tasks), desc, progress)
+    bar: Any = None
 
     def deliver(chunk: range, values: list[R]) -> None:
         for i, value in zip(chunk, values, strict=True):
@@ -78,20 +118,27 @@ def execute(
                 on_result(i, value)
         bar.update(len(chunk))
 
+    def start_bar() -> None:
+        nonlocal bar
+        bar = progress_bar(len(tasks), desc, progress)
+
     try:
         if dask is not None:
-            _execute_dask(fn, tasks, jobs, dask, deliver, chunk_size)
+            _execute_dask(fn, tasks, jobs, dask, deliver, chunk_size, start_bar)
         elif jobs == 1 or len(tasks) <= 1:
+            start_bar()
             for i, task in enumerate(tasks):
                 deliver(range(i, i + 1), [fn(task)])
         else:
             chunks = chunked(len(tasks), jobs, chunk_size)
-            with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=pool_context()) as pool:
                 futures = {pool.submit(_run_chunk, fn, [tasks[i] for i in c]): c for c in chunks}
+                start_bar()  # after the workers started: the bar's monitor thread must not be forked
                 for future in as_completed(futures):
                     deliver(futures[future], future.result())
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     return results
 
 
@@ -117,6 +164,7 @@ def _execute_dask(
     address: str,
     deliver: Callable[[range, list[R]], None],
     chunk_size: int | None,
+    start_bar: Callable[[], None],
 ) -> None:
     from distributed import as_completed as dask_completed
 
@@ -128,6 +176,7 @@ def _execute_dask(
             # pure=False: a chunk is never deduplicated against another run's
             future = client.submit(_run_chunk, fn, [tasks[i] for i in c], pure=False)
             futures[future.key] = (future, c)
+        start_bar()
         for future in dask_completed([f for f, _ in futures.values()]):
             deliver(futures[future.key][1], future.result())
 
