@@ -27,13 +27,16 @@ R = TypeVar("R")
 # Chunks per worker: enough to balance uneven replications, few enough that a
 # chunk runs for a while (pickling a scenario and a result costs milliseconds).
 CHUNKS_PER_WORKER = 4
+# ...but no bigger than this: results arrive (and a sweep's cells are written) a
+# chunk at a time, so a killed run loses at most a few replications per worker.
+MAX_CHUNK = 4
 
 
 def chunked(n: int, jobs: int, chunk_size: int | None = None) -> list[range]:
     """Split task indices 0..n-1 into contiguous chunks for ``jobs`` workers."""
     if n <= 0:
         return []
-    size = chunk_size or max(1, math.ceil(n / (max(jobs, 1) * CHUNKS_PER_WORKER)))
+    size = chunk_size or min(MAX_CHUNK, max(1, math.ceil(n / (max(jobs, 1) * CHUNKS_PER_WORKER))))
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
@@ -58,6 +61,26 @@ def pool_context() -> multiprocessing.context.BaseContext:
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def _die_with_parent() -> None:
+    """Pool worker initializer: on Linux, end this worker when the process that started it dies.
+
+    Without it, a sweep killed with SIGKILL leaves its workers computing a chunk
+    nobody will collect.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run_chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
@@ -131,7 +154,8 @@ def execute(
                 deliver(range(i, i + 1), [fn(task)])
         else:
             chunks = chunked(len(tasks), jobs, chunk_size)
-            with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=pool_context()) as pool:
+            workers = min(jobs, len(chunks))
+            with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_die_with_parent) as pool:
                 futures = {pool.submit(_run_chunk, fn, [tasks[i] for i in c]): c for c in chunks}
                 start_bar()  # after the workers started: the bar's monitor thread must not be forked
                 for future in as_completed(futures):
