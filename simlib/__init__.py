@@ -23,11 +23,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 # public name -> module that defines it; imported lazily on first attribute access
 _LAZY = {
     "run": "simlib.experiments",
+    "compare": "simlib.experiments",
+    "sweep": "simlib.experiments",
     "load_scenario": "simlib.scenario",
     "scenario_hash": "simlib.scenario",
 }
 
-__all__ = ["__version__", "load_scenario", "run", "scenario_hash"]
+__all__ = ["__version__", "compare", "load_scenario", "run", "scenario_hash", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
