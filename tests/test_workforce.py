@@ -149,7 +149,8 @@ def test_budget_cut_raises_waits_and_turnover(extra, kpis) -> None:
     cut = {**base, "staff.budget_sek_per_year": 0.8 * budget}
     a = run("baseline", reps=8, seed=2024, years=4, overrides=base)
     b = run("baseline", reps=8, seed=2024, years=4, overrides=cut)
-    assert b.kpi("unstable").sum() >= 1  # the cut unit cannot keep up (intake goes first)
+    if not extra:  # uncapped, the cut unit cannot keep up: open cases pile up without bound
+        assert b.kpi("unstable").sum() >= 1
     for name in kpis:
         low, mean = paired_lower_bound(a.kpi(name).to_numpy(), b.kpi(name).to_numpy())
         assert low > 0, f"{name}: paired difference {mean:.4f}, 95% lower bound {low:.4f}"

@@ -102,7 +102,11 @@ def weekly_sampler(ctx: SimContext):
     rec = ctx.recorder
     inv = ctx.teams["investigation"]
     intake = ctx.teams["intake"]
-    limit = ctx.scenario.horizon.unstable_queue_per_server
+    sc = ctx.scenario
+    limit = sc.horizon.unstable_queue_per_server
+    # The limit counts investigations; a screening is a smaller piece of work, so the
+    # intake limit is the same amount of work (a summer backlog of screenings is not instability).
+    screening_limit = limit * sc.investigation.hours.mean / sc.screening.hours.mean
     extra = ctx.weekly_extras
     while True:
         for team in ctx.teams.values():
@@ -121,7 +125,7 @@ def weekly_sampler(ctx: SimContext):
         rec.weekly.append(row)
         open_cases = inv.queued + inv.in_work
         screenings = intake.in_work + intake.queued
-        if open_cases > limit * max(inv.size, 1) or screenings > limit * max(intake.size, 1):
+        if open_cases > limit * max(inv.size, 1) or screenings > screening_limit * max(intake.size, 1):
             rec.unstable = True
             if not ctx.stop.triggered:
                 ctx.stop.succeed()
