@@ -7,6 +7,9 @@ early when the queue grows without bound, and computes the KPIs after the run.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +136,23 @@ def weekly_sampler(ctx: SimContext):
         yield env.timeout(WEEK)
 
 
+@contextmanager
+def _sparse_gc() -> Iterator[None]:
+    """Collect cyclic garbage less often while SimPy runs.
+
+    A run allocates hundreds of thousands of short-lived events and closures, and the
+    default generation-0 threshold (700) makes the collector rescan them constantly:
+    about a fifth of the run time. Memory stays bounded: collection still happens,
+    just every 50 000 allocations, and the old thresholds come back afterwards.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> ReplicationOutput:
     """Run one replication and compute its KPIs after the warm-up."""
     ctx = build_context(scenario, seed, replication)
@@ -151,7 +171,8 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> Replication
     env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r)))
     env.process(weekly_sampler(ctx))
     env.timeout(horizon).callbacks.append(lambda _ev: ctx.stop.succeed() if not ctx.stop.triggered else None)
-    env.run(until=ctx.stop)
+    with _sparse_gc():
+        env.run(until=ctx.stop)
     rec = ctx.recorder
     rec.ended_at = env.now
     weekly = rec.weekly_frame()

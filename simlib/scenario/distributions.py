@@ -84,10 +84,9 @@ class Deterministic(_Distribution):
         return np.full(n, self.value)
 
 
-class Lognormal(_Distribution):
-    """Right-skewed work content and durations, given by mean and cv."""
+class _MeanCv(_Distribution):
+    """Distributions written as mean and coefficient of variation."""
 
-    kind: Literal["lognormal"] = "lognormal"
     mean_: PositiveFloat = Field(alias="mean")
     cv: CoefficientOfVariation
 
@@ -100,6 +99,12 @@ class Lognormal(_Distribution):
     @property
     def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
+
+
+class Lognormal(_MeanCv):
+    """Right-skewed work content and durations, given by mean and cv."""
+
+    kind: Literal["lognormal"] = "lognormal"
 
     @property
     def _sigma(self) -> float:
@@ -115,22 +120,10 @@ class Lognormal(_Distribution):
         return rng.lognormal(math.log(self.mean_) - 0.5 * sigma * sigma, sigma, n)
 
 
-class Gamma(_Distribution):
+class Gamma(_MeanCv):
     """Durations with a lighter tail than the lognormal, given by mean and cv."""
 
     kind: Literal["gamma"] = "gamma"
-    mean_: PositiveFloat = Field(alias="mean")
-    cv: CoefficientOfVariation
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def variance(self) -> float:
-        return (self.cv * self.mean_) ** 2
 
     def sample(self, rng: np.random.Generator) -> float:
         shape = 1.0 / self.cv**2
