@@ -327,6 +327,10 @@ def sweep(
                           years=years, warmup=warmup)
     except StoreError as exc:
         raise UserError(*exc.lines()) from None
+    except KeyboardInterrupt:
+        kept = f"; finished cells are kept in {store}: rerun the same command to go on" if store else ""
+        typer.echo(f"interrupted{kept}", err=True)
+        raise typer.Exit(130) from None
     except (ValueError, KeyError) as exc:
         if hasattr(exc, "problems"):
             raise
