@@ -401,7 +401,7 @@ class PlacementSystem:
         child.bd_since = now
         child.rate = h
         child.bd_version += 1
-        if h > 0.0:
+        if h > 1e-12:  # below that, no breakdown within any horizon (and no overflow)
             self.after(child.bd_left / h, self._breakdown, child, child.bd_version)
 
     # --- snapshots ---------------------------------------------------------------------
