@@ -191,7 +191,7 @@ def test_params_command_prints_markdown_csv_and_checks(tmp_path: Path):
     runner = CliRunner()
     md = runner.invoke(app, ["params", "baseline"])
     assert md.exit_code == 0, md.output
-    assert "| `referrals.per_year` | 4000 |" in md.stdout
+    assert "| `referrals.per_year` | 4032 |" in md.stdout
     csv = runner.invoke(app, ["params", "policy/cap-12", "--format", "csv", "--check"])
     assert csv.exit_code == 0
     assert csv.stdout.splitlines()[0] == ",".join(parameters.COLUMNS)

@@ -20,8 +20,9 @@ or not at all (the common case under a pace limit), creates no new event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -35,16 +36,16 @@ class Job:
     """A unit of work on a caseworker: a screening, an investigation, a visit."""
 
     __slots__ = (
-        "work",
-        "on_done",
-        "payload",
+        "attained",
         "base",
-        "mark",
-        "worker",
-        "started",
         "load_area",
         "load_since",
-        "attained",
+        "mark",
+        "on_done",
+        "payload",
+        "started",
+        "work",
+        "worker",
     )
 
     def __init__(self, work: float, on_done: Callable[[Job], None], payload: Any = None) -> None:
@@ -72,27 +73,27 @@ class Caseworker:
     """One member of staff in one role, serving jobs by processor sharing."""
 
     __slots__ = (
-        "ctx",
-        "env",
-        "work_time",
-        "clock_time",
-        "due",
-        "wid",
-        "role",
-        "team",
-        "jobs",
+        "attrs",
+        "available",
         "capacity",
-        "overhead",
-        "pace",
-        "virtual",
-        "last_work_time",
-        "version",
         "case_area",
-        "last_clock",
+        "clock_time",
+        "ctx",
+        "due",
+        "env",
         "hired_at",
         "is_consultant",
-        "available",
-        "attrs",
+        "jobs",
+        "last_clock",
+        "last_work_time",
+        "overhead",
+        "pace",
+        "role",
+        "team",
+        "version",
+        "virtual",
+        "wid",
+        "work_time",
     )
 
     def __init__(
@@ -140,7 +141,7 @@ class Caseworker:
         if free <= 0.0:
             return 0.0
         share = free / n
-        return share if share < self.pace else self.pace
+        return min(self.pace, share)
 
     def advance(self) -> None:
         """Bring the virtual clock and the case-count integral up to now."""
@@ -173,8 +174,7 @@ class Caseworker:
         target = self.last_work_time + max(first - self.virtual, 0.0) / r
         now = self.env.now
         due = self.clock_time(target)
-        if due < now:
-            due = now
+        due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
         self.version += 1

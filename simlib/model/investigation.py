@@ -20,16 +20,16 @@ class Case:
     """Payload of an investigation job."""
 
     __slots__ = (
-        "referral",
-        "opened",
         "assigned",
-        "decided",
-        "urgent",
-        "complex",
         "changes",
+        "complex",
+        "decided",
         "job",
-        "worker",
+        "opened",
         "outcome",
+        "referral",
+        "urgent",
+        "worker",
     )
 
     def __init__(self, referral: Referral, opened: float) -> None:

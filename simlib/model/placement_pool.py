@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from typing import TYPE_CHECKING, Any
+import contextlib
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -79,10 +80,8 @@ class FosterHomePool:
         (self.waiting.appendleft if front else self.waiting.append)(child)
 
     def unwait(self, child: Any) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.waiting.remove(child)
-        except ValueError:
-            pass
 
     def next_waiting(self, exclude: Any = None) -> Any:
         """Pop the first waiting child other than ``exclude`` (None if nobody)."""

@@ -14,17 +14,16 @@ one call at a time, at a tenth of the cost on this hot path.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
-from typing import Callable, Generator
 
 import numpy as np
 import simpy
 
 from simlib.model.calendar import month_of
 from simlib.model.context import SimContext
-
 
 BLOCK = 1024
 

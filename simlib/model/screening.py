@@ -9,7 +9,7 @@ counted from the referral.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from simlib.model.caseworker import Job
 from simlib.model.context import SimContext
@@ -19,7 +19,7 @@ from simlib.model.referrals import Referral
 class Screening:
     """Payload of an intake job; counts the two things a decision waits for."""
 
-    __slots__ = ("referral", "pending", "urgent", "complex")
+    __slots__ = ("complex", "pending", "referral", "urgent")
 
     def __init__(self, referral: Referral) -> None:
         self.referral = referral

@@ -23,7 +23,7 @@ DAYS_PER_MONTH = 365.0 / 12.0
 class TimeWeighted:
     """Area under a step function, updated on change (not by polling)."""
 
-    __slots__ = ("value", "area", "last")
+    __slots__ = ("area", "last", "value")
 
     def __init__(self, t0: float = 0.0) -> None:
         self.value = 0

@@ -9,7 +9,7 @@ random streams stay under the model's control.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -195,7 +195,7 @@ class Triangular(_Distribution):
 
 
 Distribution = Annotated[
-    Union[Exponential, Deterministic, Lognormal, Gamma, Uniform, Triangular],
+    Exponential | Deterministic | Lognormal | Gamma | Uniform | Triangular,
     Field(discriminator="kind"),
 ]
 
