@@ -187,5 +187,6 @@ def test_working_fte_never_exceeds_funded_plus_consultants(
     assert (w["fte_working"] <= w["posts"] + w["consultants"]).all()
     assert (employed + w["vacancies"] == w["posts"]).all()
     assert (w["fte_working"] == employed - w["absent"] + w["consultants"]).all()
-    assert (w["consultants"] <= math.floor(max_share * w["posts"].iloc[0] + 1e-9)).all()
+    allowed = max(math.floor(max_share * w["posts"].iloc[0] + 1e-9), 1 if max_share > 0 else 0)
+    assert (w["consultants"] <= allowed).all()
     assert (w["consultants"] <= w["vacancies"]).all()

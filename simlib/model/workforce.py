@@ -154,7 +154,9 @@ class Workforce(LeaveAndMentoring):
                 self.posts.append(Post(role, i, tuple(_post_rng(e, key) for e in entropy)))
         self.staffers: list[Staffer] = []
         total_posts = len(self.posts)
-        self.max_consultants = math.floor(staff.consultants.max_share * total_posts + 1e-9)
+        # a small unit may still bring in one consultant: rounding down would forbid any
+        share = staff.consultants.max_share
+        self.max_consultants = max(math.floor(share * total_posts + 1e-9), 1 if share > 0 else 0)
         self.next_wid = 0
         self.frozen: list[Post] = []
         self.year_start = 0.0
