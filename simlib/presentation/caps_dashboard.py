@@ -103,8 +103,12 @@ class CapDashboard:
         self.table = w.HTML()
         self.table.add_class("caseload-kpis")
         self.status.add_class("caseload-status")
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="100%"))
-        title = w.HTML(f"<h3>{html.escape(self._t('dashboard.question'))}</h3>")
+        # hidden until the first drawing, so the page never shows an empty (broken) image
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="100%", display="none"))
+        title = w.HTML(
+            f"<h3>{html.escape(self._t('dashboard.question'))}</h3>"
+            f"<p>{html.escape(self._t('dashboard.intro'))}</p><p>{html.escape(self._t('dashboard.howto'))}</p>"
+        )
         controls = w.VBox([self.cap, self.cap_mode, self.budget, self.reps, self.staffing])
         self.widget = w.VBox([title, controls, self.status, self.table, self.figure])
 
@@ -196,6 +200,7 @@ class CapDashboard:
             series = pd.concat([p[1] for p in parts], ignore_index=True)
             base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
             self.figure.value = self._figure_png(table, series, base_series)
+            self.figure.layout.display = None
             self.updates += 1
             self._rendered_at = time.monotonic()
 
