@@ -330,6 +330,13 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _description(meta: Any, lang: str) -> str:
+    """The scenario's description in the brief's language, when the file gives one."""
+    if lang == "sv" and meta.description_sv.strip():
+        return meta.description_sv.strip()
+    return meta.description.strip()
+
+
 def build_brief(
     base: Results,
     alts: Mapping[str, Results] | Sequence[Results],
@@ -368,7 +375,7 @@ def build_brief(
         "date": (date or _dt.date.today()).isoformat(),
         "sentences": sentences,
         "intro": t("brief.summary_intro", lang, reps=base.reps, years=_num(h.years, lang), ci=t("lang.ci_long", lang)),
-        "changes": [(n, alt.scenario.metadata.description.strip(), ch) for (n, alt), ch in zip(named, changes, strict=True)],
+        "changes": [(n, _description(alt.scenario.metadata, lang), ch) for (n, alt), ch in zip(named, changes, strict=True)],
         "tables": tables,
         "not_modelled": i18n.join_words(missing, lang) if missing else "",
         "figures": _figures(base, named, diffs, lang),

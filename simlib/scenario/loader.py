@@ -198,6 +198,9 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
     meta = values.setdefault("metadata", {})
     if isinstance(meta, dict) and "name" not in meta:
         meta["name"] = path.stem
+    # a new description replaces both languages of the parent's: never mix two scenarios' texts
+    if isinstance(meta, dict) and "description" in meta:
+        meta.setdefault("description_sv", "")
     files = [str(path)]
     if parent_ref is None:
         return values, notes, files

@@ -265,6 +265,7 @@ class Metadata(Section):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(max_length=2000)
+    description_sv: str = Field("", max_length=2000)  # Swedish text for the brief; empty: use description
     tags: tuple[str, ...] = ()
 
 
