@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 import os
 import pkgutil
 import re
@@ -51,6 +52,16 @@ class UserError(Exception):
 
     def lines(self) -> list[str]:
         return list(self._lines)
+
+
+def check_run_options(reps: int, jobs: int, years: float | None = None, min_reps: int = 1) -> None:
+    """The options every simulating command shares: a UserError naming the first bad one."""
+    if reps < min_reps:
+        raise UserError(f"--reps: must be at least {min_reps}, got {reps}")
+    if jobs < 1:
+        raise UserError(f"--jobs: must be at least 1, got {jobs}")
+    if years is not None and not (years > 0 and math.isfinite(years)):
+        raise UserError(f"--years: must be above 0, got {years:g}")
 
 
 # OSErrors that mean "the path you gave is wrong", not "the program is broken"

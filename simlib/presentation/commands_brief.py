@@ -8,13 +8,12 @@ inside the command so that ``simlib --help`` stays quick.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli import UserError, app
+from simlib.presentation.cli import UserError, app, check_run_options
 
 LANGS = ("sv", "en")
 
@@ -43,12 +42,7 @@ def brief(
     """
     if lang not in LANGS:
         raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
-    if reps < 1:
-        raise UserError(f"--reps: must be at least 1, got {reps}")
-    if jobs < 1:
-        raise UserError(f"--jobs: must be at least 1, got {jobs}")
-    if years is not None and not (years > 0 and math.isfinite(years)):
-        raise UserError(f"--years: must be above 0, got {years:g}")
+    check_run_options(reps, jobs, years)
     from simlib.presentation.brief import find_chromium, make_brief, print_pdf, shell_command
 
     if pdf is not None and find_chromium() is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli import UserError, app
+from simlib.presentation.cli import app, check_run_options
 
 
 @app.command()
@@ -19,10 +19,7 @@ def demo(
 ) -> None:
     """Today's rules against hard caseload caps of 15 and 12: key KPIs with 95% CIs, a brief in
     Swedish and English and a figure under --out."""
-    if reps < 2:
-        raise UserError(f"--reps: at least 2 are needed for an interval, got {reps}")
-    if jobs < 1:
-        raise UserError(f"--jobs: must be at least 1, got {jobs}")
+    check_run_options(reps, jobs, min_reps=2)  # two replications at least, for an interval
     from simlib.presentation.brief import shell_command
     from simlib.presentation.demo import HEADLINE_SCENARIOS, run_headline
 

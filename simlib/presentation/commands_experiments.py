@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from simlib.presentation.cli import UserError, app
+from simlib.presentation.cli import UserError, app, check_run_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,12 +53,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar o
 
 # --- argument checks ----------------------------------------------------------------------
 def _check_common(reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None) -> None:
-    if reps < 1:
-        raise UserError(f"--reps: must be at least 1, got {reps}")
-    if jobs < 1:
-        raise UserError(f"--jobs: must be at least 1, got {jobs}")
-    if years is not None and not (years > 0 and math.isfinite(years)):
-        raise UserError(f"--years: must be above 0, got {years:g}")
+    check_run_options(reps, jobs, years)
     if fmt not in FORMATS:
         raise UserError(f"--format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if warmup is not None and warmup not in WARMUPS:
