@@ -3,7 +3,8 @@
 Why: a cap or a budget rule is decided nationally, but the work happens in 290
 municipalities of very different size. We represent them by the nine SKR
 municipality groups (``simlib/data/municipality_groups.csv``: count and child
-population per group; the per-group populations of A2-C9 are ASSUMED, see
+population per group, from SKR's 2023 grouping with populations in a copy of
+SKR's open data; the child share 0.21 is the national one for every group, see
 ``municipality_groups.md``). For each group a scenario is scaled to the group's
 typical municipality (mean children 0-17 per municipality): referrals, staff
 (whole posts, at least one per role), budget and placement stocks scale with

@@ -146,8 +146,8 @@ def national(
     """Run every SKR municipality group x scenario and sum to national totals with 95% CIs.
 
     Each group's typical municipality is the scenario scaled to the group's mean
-    child population (simlib/data/municipality_groups.csv; group populations
-    outside the big cities are assumed). Totals: sum of municipalities x mean;
+    child population (simlib/data/municipality_groups.csv: SKR 2023 groups and
+    populations; the national child share in every group). Totals: sum of municipalities x mean;
     shares and waits: child-weighted national averages.
     """
     names = scenarios or ["baseline"]
