@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test bench lab dashboard lock lint clean
+.PHONY: venv demo test backtest-update bench lab dashboard lock lint clean
 
 venv: $(STAMP)
 
@@ -27,6 +27,11 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -n auto
+
+# Regenerate the pinned backtest results (tests/backtest/). Deliberate only: the
+# commit that moves them says why the numbers changed.
+backtest-update: venv
+	$(BIN)/python -m tests.backtest_cases update
 
 # pytest exits 5 when it collects nothing: no benchmarks yet is not a failure.
 bench: venv

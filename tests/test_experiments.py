@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from tests.conftest import t_interval
 from simlib.experiments import (
     StoreError,
     compare,
@@ -116,12 +117,10 @@ def test_precision_mode_stops_when_the_target_is_met() -> None:
     assert [c.met for c in log.checks] == [False] * (len(log.checks) - 1) + [True]
     assert res.reps == log.checks[-1].reps < 40
     values = res.kpi(kpi)
-    half = (values.std(ddof=1) / math.sqrt(len(values))) * _t975(len(values) - 1)
-    assert half <= 0.03 * abs(values.mean())
+    assert t_interval(values, 0.95)[1] <= 0.03 * abs(values.mean())
     # and one check earlier the rule said "not yet", on the same replications
     earlier = values.iloc[: log.checks[-2].reps]
-    half_before = (earlier.std(ddof=1) / math.sqrt(len(earlier))) * _t975(len(earlier) - 1)
-    assert half_before > 0.03 * abs(earlier.mean())
+    assert t_interval(earlier, 0.95)[1] > 0.03 * abs(earlier.mean())
 
 
 def test_precision_mode_stops_at_the_cap_and_says_so() -> None:
@@ -135,12 +134,6 @@ def test_precision_mode_stops_at_the_cap_and_says_so() -> None:
 def test_precision_mode_names_an_unknown_kpi() -> None:
     with pytest.raises(KeyError, match="no_such_kpi"):
         run("baseline", reps=2, years=YEARS, precision=0.1, precision_kpis=["no_such_kpi"])
-
-
-def _t975(dof: int) -> float:
-    from scipy import stats
-
-    return float(stats.t.ppf(0.975, dof))
 
 
 # --- comparisons and common random numbers ------------------------------------------------

@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
+from tests.conftest import assert_ci_above, assert_ci_covers
 from simlib.analysis.theory import erlang_b
 from simlib.experiments.replications import run
 from simlib.model import placements
@@ -84,10 +84,6 @@ def needs_only(base: Scenario, **placement: Any) -> Scenario:
     return with_overrides(base, overrides)
 
 
-def _t_half(x: np.ndarray, level: float = 0.99) -> float:
-    return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-
-
 # --- theory --------------------------------------------------------------------------
 
 
@@ -118,10 +114,7 @@ def test_emergency_share_matches_erlang_b(baseline: Scenario, months: dict) -> N
     a = lam_per_year / 365.0 * months["mean"] * DAYS_PER_MONTH
     expected = erlang_b(c, a)
     share = run(sc, reps=30, seed=606).kpi("emergency_placement_share").to_numpy()
-    half = _t_half(share)
-    assert abs(share.mean() - expected) < half, (
-        f"emergency share {share.mean():.4f} vs Erlang B({c}, {a:.2f}) = {expected:.4f} +- {half:.4f}"
-    )
+    assert_ci_covers(share, expected, f"emergency share vs Erlang B({c}, {a:.2f})")
 
 
 def test_breakdowns_per_child_year_match_constant_hazard(baseline: Scenario) -> None:
@@ -144,8 +137,7 @@ def test_breakdowns_per_child_year_match_constant_hazard(baseline: Scenario) -> 
         },
     )
     rate = run(sc, reps=20, seed=707).kpi("breakdowns_per_child_year").to_numpy()
-    half = _t_half(rate)
-    assert abs(rate.mean() - hazard) < half, f"breakdowns per child-year {rate.mean():.4f} vs {hazard} +- {half:.4f}"
+    assert_ci_covers(rate, hazard, "breakdowns per child-year")
 
 
 # --- properties ------------------------------------------------------------------------
@@ -267,5 +259,4 @@ def test_fewer_placement_caseworkers_fewer_visits_more_breakdowns(baseline: Scen
     visits = (full.kpi("visits_done_share") - lean.kpi("visits_done_share")).to_numpy()
     breakdowns = (lean.kpi("breakdowns_per_year") - full.kpi("breakdowns_per_year")).to_numpy()
     for name, diff in (("visits done (9 - 6 FTE)", visits), ("breakdowns/yr (6 - 9 FTE)", breakdowns)):
-        half = _t_half(diff, 0.95)
-        assert diff.mean() - half > 0, f"{name}: mean {diff.mean():.4f} +- {half:.4f}"
+        assert_ci_above(diff, 0.0, name, level=0.95)

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import simlib
+from tests.conftest import assert_ci_covers
 from simlib.analysis.theory import erlang_b, erlang_c, mm1ps_sojourn, mmc_lq, mmc_wq
 from simlib.model import simulate
 from simlib.scenario.loader import load_scenario, with_overrides
@@ -30,20 +30,8 @@ MMC_MU, MMC_C = 1.0, 5
 PS_LAMBDA, PS_MU = 4.0, 5.0
 
 
-def t_half_width(values: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """Mean and half-width of the two-sided t-interval over replications."""
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    assert n >= 2 and not np.isnan(x).any(), f"need >= 2 finite replications, got {x}"
-    return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-
-
 def assert_covers(values: np.ndarray, expected: float, what: str) -> None:
-    mean, half = t_half_width(values)
-    assert abs(mean - expected) <= half, (
-        f"{what}: simulated mean {mean:.5f}, expected {expected:.5f}, "
-        f"{LEVEL:.0%} half-width {half:.5f} (n={len(values)})"
-    )
+    assert_ci_covers(values, expected, what, LEVEL)
 
 
 def _mmc_overrides(rho: float, years: float) -> dict[str, float]:

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
+from tests.conftest import assert_ci_covers, t_interval
 from simlib.experiments.replications import run
 from simlib.model.simulation import simulate
 from simlib.model.workforce_clock import funded_posts, simulated_roles
@@ -43,13 +43,8 @@ RENEWAL = {
 }
 
 
-def half_width(x: np.ndarray, level: float = 0.99) -> float:
-    return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-
-
 def check_close(x: np.ndarray, expected: float, what: str) -> None:
-    h = half_width(x)
-    assert abs(x.mean() - expected) < h, f"{what}: mean {x.mean():.5f}, expected {expected:.5f}, half-width {h:.5f}"
+    assert_ci_covers(x, expected, what)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +122,8 @@ def test_same_seed_same_results(baseline) -> None:
 
 def paired_lower_bound(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     d = b - a
-    return float(d.mean() - half_width(d, level)), float(d.mean())
+    mean, half = t_interval(d, level)
+    return mean - half, mean
 
 
 @pytest.mark.slow
