@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simlib.experiments import compare
-from simlib.presentation import brief as brief_mod
+from simlib.presentation.brief import text as brief_text
 from simlib.presentation.brief import build_brief, find_chromium, print_pdf
 from simlib.presentation.i18n import kpi_format, parse_number, scaled
 from simlib.scenario import load
@@ -217,8 +217,8 @@ def _sentence_row(mean, low, high):
 )
 def test_sentence_wording_follows_sign_and_interval(row, sv_word, en_word):
     kpi = "investigation_within_4m_share"
-    sv = brief_mod._sentence(kpi, "cap-15", 0.68, 0.68 + row["mean"], row, "sv")
-    en = brief_mod._sentence(kpi, "cap-15", 0.68, 0.68 + row["mean"], row, "en")
+    sv = brief_text._sentence(kpi, "cap-15", 0.68, 0.68 + row["mean"], row, "sv")
+    en = brief_text._sentence(kpi, "cap-15", 0.68, 0.68 + row["mean"], row, "en")
     assert sv_word in sv and en_word in en
     if row["ci_low"] > 0.1:
         assert sv == (

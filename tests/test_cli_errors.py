@@ -367,7 +367,9 @@ def test_usage_mistakes_exit_2_without_traceback():
 
 
 def test_every_registered_command_handles_user_errors():
-    """Commands added later (run, compare, ...) get the same error handling via app.command()."""
-    callbacks = [c.callback for c in app.registered_commands]
-    assert callbacks
-    assert all(getattr(cb, "_simlib_user_errors", False) for cb in callbacks)
+    """Every command of every module registered with add_typer gets the error handling of command_app()."""
+    callbacks = {c.name or c.callback.__name__: c.callback for g in app.registered_groups
+                 for c in g.typer_instance.registered_commands}
+    assert {"validate", "run", "compare", "sweep", "brief", "params", "demo"} <= set(callbacks)
+    unhandled = [name for name, cb in callbacks.items() if not getattr(cb, "_simlib_user_errors", False)]
+    assert not unhandled, unhandled

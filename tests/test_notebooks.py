@@ -1,7 +1,7 @@
 """Notebook tier: every notebook runs top to bottom, and none is committed with outputs.
 
 Each notebook is executed with nbclient in a fresh kernel with CASELOAD_FAST=1
-(fewer, shorter replications; see simlib.presentation.widgets.settings), from
+(fewer, shorter replications; see simlib.notebook.settings), from
 the notebooks/ folder as `make lab` opens them. A cell that raises fails the
 test with the notebook name and the cell's traceback. Outputs must be stripped
 in git (nbstripout), so diffs stay readable and no stale numbers are committed.

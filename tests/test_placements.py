@@ -30,7 +30,7 @@ from tests.conftest import assert_ci_above, assert_ci_covers
 from simlib.analysis.theory import erlang_b
 from simlib.experiments.replications import run
 from simlib.model import placements
-from simlib.model.placement_kpis import child_history, placement_spells
+from simlib.model.placements import child_history, placement_spells
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario, with_overrides
 from simlib.scenario.schema import Scenario

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tests.conftest import assert_ci_covers, t_interval
 from simlib.experiments.replications import run
 from simlib.model.simulation import simulate
-from simlib.model.workforce_clock import funded_posts, simulated_roles
+from simlib.scenario.rules import funded_posts, simulated_roles
 from simlib.scenario import load_scenario, with_overrides
 
 DYNAMIC = {"staff.dynamics": True}

@@ -20,6 +20,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
+from simlib.scenario.rules import cap_rule
 from simlib.scenario.schema import Scenario
 
 NAN = float("nan")
@@ -132,7 +133,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
         l0 = np.asarray(weekly["level_time"].iloc[i0], dtype=float)
         width = max(len(l0), len(l1))
         levels = np.pad(l1, (0, width - len(l1))) - np.pad(l0, (0, width - len(l0)))
-        cap = sc.investigation.caseload_cap if sc.investigation.cap_mode != "none" else None
+        cap = cap_rule(sc, "investigation").reported_cap
         mean, p90, over = _level_stats(levels, cap)
         out["caseload_mean"], out["caseload_p90"], out["over_cap_time_share"] = mean, p90, over
     else:

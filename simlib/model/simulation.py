@@ -24,11 +24,11 @@ from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
-from simlib.model.team import DAYS_PER_MONTH, Team
-from simlib.model.workforce_kpis import install_fixed as install_fixed_workforce_kpis
+from simlib.model.team import Team
+from simlib.model.units import DAYS_PER_MONTH, WEEK, YEAR
+from simlib.model.workforce.kpis import install_fixed as install_fixed_workforce_kpis
+from simlib.scenario.rules import ROLES, cap_rule, fixed_posts, role_work_params, simulated_roles
 from simlib.scenario.schema import Scenario
-
-WEEK = 7.0
 
 
 @dataclass
@@ -54,34 +54,30 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
         stop=env.event(),
     )
     staff = scenario.staff
-    inv = scenario.investigation
     novice_days = staff.novice_months * DAYS_PER_MONTH
-    ctx.teams["intake"] = Team(ctx, "intake", None, "none")
+    ctx.teams["intake"] = Team(ctx, "intake", cap_rule(scenario, "intake").assignment_cap)
     ctx.teams["investigation"] = Team(
-        ctx, "investigation", inv.caseload_cap, inv.cap_mode, staff.graduate_rule, staff.mentoring, novice_days
+        ctx, "investigation", cap_rule(scenario, "investigation").assignment_cap,
+        staff.graduate_rule, staff.mentoring, novice_days,
     )
-    pl = scenario.placements
-    ctx.teams["placement"] = Team(ctx, "placement", pl.caseload_cap, pl.cap_mode)
+    ctx.teams["placement"] = Team(ctx, "placement", cap_rule(scenario, "placement").assignment_cap)
     return ctx
 
 
 def staff_fixed(ctx: SimContext) -> None:
     """Fixed staffing (``staff.dynamics: false``): whole FTEs, experienced, always present."""
-    staff = ctx.scenario.staff
+    sc = ctx.scenario
     per_week = ctx.calendar.workdays_per_week
-    overhead = ctx.scenario.investigation.coordination_hours_per_case_week / per_week
-    pace = ctx.scenario.investigation.max_pace_hours_per_day or float("inf")
+    posts = fixed_posts(sc)
+    roles = simulated_roles(sc)
     wid = 0
-    for role, fte, role_overhead, role_pace in (
-        ("intake", staff.intake_fte if ctx.scenario.screening.enabled else 0, 0.0, float("inf")),
-        ("investigation", staff.investigators_fte, overhead, pace),
-        ("placement", staff.placement_fte if ctx.scenario.placements.enabled else 0, 0.0, float("inf")),
-    ):
-        for _ in range(fte):
-            worker = Caseworker(ctx, wid, role, staff.hours_per_day, role_overhead, pace=role_pace)
+    for role in ROLES:
+        overhead, pace = role_work_params(sc, role, per_week)
+        for _ in range(posts[role] if role in roles else 0):
+            worker = Caseworker(ctx, wid, role, sc.staff.hours_per_day, overhead, pace=pace)
             ctx.teams[role].add_worker(worker)
             wid += 1
-    install_fixed_workforce_kpis(ctx)  # exact workforce KPIs for the fixed counts (workforce_kpis.py)
+    install_fixed_workforce_kpis(ctx)  # exact workforce KPIs for the fixed counts (workforce/kpis.py)
 
 
 def _on_referral(ctx: SimContext, referral: Referral) -> None:
@@ -167,7 +163,7 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> Replication
 
         placements.install(ctx)
     env = ctx.env
-    horizon = scenario.horizon.years * 365.0
+    horizon = scenario.horizon.years * YEAR
     env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r)))
     env.process(weekly_sampler(ctx))
     env.timeout(horizon).callbacks.append(lambda _ev: ctx.stop.succeed() if not ctx.stop.triggered else None)

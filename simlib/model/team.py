@@ -17,8 +17,6 @@ from simlib.model.caseworker import Caseworker, Job
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
-DAYS_PER_MONTH = 365.0 / 12.0
-
 
 class TimeWeighted:
     """Area under a step function, updated on change (not by polling)."""
@@ -46,16 +44,14 @@ class Team:
         self,
         ctx: SimContext,
         role: str,
-        cap: int | None,
-        cap_mode: str,
+        assignment_cap: int | None,
         graduate_rule: bool = False,
         mentoring: bool = False,
         novice_days: float = 0.0,
     ) -> None:
         self.ctx = ctx
         self.role = role
-        self.cap = cap
-        self.cap_mode = cap_mode
+        self.cap = assignment_cap  # the most cases a caseworker may be given (None: no limit)
         self.graduate_rule = graduate_rule and not mentoring
         self.novice_days = novice_days
         self.workers: list[Caseworker] = []
@@ -100,7 +96,7 @@ class Team:
     def _pick(self, job: Job) -> Caseworker | None:
         """Least-loaded caseworker who may take the job (first in team order on ties)."""
         if self.graduate_rule:
-            respect_cap = self.cap_mode == "hard"
+            respect_cap = self.cap is not None
             best = None
             best_load = 1 << 30
             for w in self.workers:
@@ -109,7 +105,7 @@ class Team:
                     best, best_load = w, load
             return best
         # the hot path, inlined: same choice as _may_take without the graduate rule
-        limit = self.cap if self.cap is not None and self.cap_mode == "hard" else 1 << 30
+        limit = self.cap if self.cap is not None else 1 << 30
         best = None
         best_load = limit
         for w in self.workers:

@@ -19,7 +19,7 @@ from simlib.scenario import LoadedScenario, Provenance
 from simlib.scenario.loader import scenario_dict
 from simlib.scenario.schema import Scenario
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def leaves(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli import UserError, app, check_run_options
+from simlib.presentation.cli.errors import UserError, check_run_options, command_app
+
+app = command_app()
 
 LANGS = ("sv", "en")
 

@@ -1,4 +1,4 @@
-"""Workforce and budget (MODEL.md 3.5): funded posts, vacancies, hires, leave, consultants.
+"""Posts and employees (MODEL.md 3.5): hires, tenure, resignations, departures, vacancies.
 
 A caseload cap is only as good as the staff behind it. The budget funds whole
 posts per role; each post is held by an employee or vacant. Employees resign
@@ -9,7 +9,9 @@ a time-to-fill draw, by a new graduate (ramping up over the novice months,
 mentored if mentoring is on) or an experienced hire. Employees take short and
 long sick leave (long-term risk rising with overload); an absent caseworker's
 cases stall and are reassigned after ``staff.reassign_after_days``. Consultants
-bridge vacancies at a premium, and a budget overrun freezes hiring.
+bridge vacancies at a premium, and a budget overrun freezes hiring. Sick
+leave, mentoring and the budget year with consultants are collaborators
+(``leave``, ``mentoring``, ``consultants``) that act through callbacks.
 
 Everything is event-driven: a monthly caseload review per unit (not per day)
 updates the hazards, and ``HazardClock`` makes piecewise-constant hazards exact.
@@ -24,31 +26,24 @@ import math
 
 import numpy as np
 
-from simlib.model.caseworker import Caseworker
+from simlib.model.caseworker import Caseworker, Job
 from simlib.model.context import SimContext
-from simlib.model.team import DAYS_PER_MONTH
-from simlib.model.workforce_clock import (
+from simlib.model.units import DAYS_PER_MONTH, YEAR
+from simlib.model.workforce.consultants import Budget, Consultants
+from simlib.model.workforce.hazard import HazardClock, overload_multiplier
+from simlib.model.workforce.kpis import Ledger, case_days_column, dynamic_kpis, reassign_jobs, tenure_bands
+from simlib.model.workforce.leave import SickLeave
+from simlib.model.workforce.mentoring import Mentoring
+from simlib.scenario.rules import (
     ROLES,
-    HazardClock,
     employee_cost,
     funded_posts,
-    overload_multiplier,
     overload_reference,
     role_work_params,
     simulated_roles,
 )
-from simlib.model.workforce_kpis import (
-    YEAR,
-    Ledger,
-    case_days_column,
-    dynamic_kpis,
-    install_fixed,
-    reassign_jobs,
-    tenure_bands,
-)
-from simlib.model.workforce_leave import LeaveAndMentoring
 
-__all__ = ["Workforce", "install", "install_fixed"]
+__all__ = ["Post", "Staffer", "Workforce", "install"]
 
 
 def _post_rng(entropy: int, key: tuple[int, ...]) -> np.random.Generator:
@@ -121,7 +116,7 @@ class Staffer:
         self.load_factor = (1.0, 1.0)  # (turnover, long sick leave) overload multipliers
 
 
-class Workforce(LeaveAndMentoring):
+class Workforce:
     """The workforce stage of one replication."""
 
     def __init__(self, ctx: SimContext) -> None:
@@ -137,7 +132,7 @@ class Workforce(LeaveAndMentoring):
         shares = staff.role_shares
         budget = staff.budget_sek_per_year or 0.0
         # of the simulated roles, with any retention premium funded on top
-        self.budget = budget * sum(getattr(shares, r) for r in self.roles) * (1.0 + staff.retention_premium_share)
+        budget *= sum(getattr(shares, r) for r in self.roles) * (1.0 + staff.retention_premium_share)
         self.novice_days = staff.novice_months * DAYS_PER_MONTH
         self.steps = max(1, math.ceil(staff.novice_months))
         per_week = ctx.calendar.workdays_per_week
@@ -153,15 +148,18 @@ class Workforce(LeaveAndMentoring):
                 key = (ROLES.index(role), i)
                 self.posts.append(Post(role, i, tuple(_post_rng(e, key) for e in entropy)))
         self.staffers: list[Staffer] = []
-        total_posts = len(self.posts)
-        # a small unit may still bring in one consultant: rounding down would forbid any
-        share = staff.consultants.max_share
-        self.max_consultants = max(math.floor(share * total_posts + 1e-9), 1 if share > 0 else 0)
         self.next_wid = 0
-        self.frozen: list[Post] = []
-        self.year_start = 0.0
-        self.year_areas = self.ledger.areas(ctx.env.now)
         self.starting = True
+        self.budget = Budget(self.env, self.ledger, self.posts, budget, self.cost_employee,
+                             self.cost_consultant, staff.freeze_on_overrun)
+        self.consultants = Consultants(
+            self.env, staff.consultants, self.posts, self.budget, self.ledger, self._at, self._new_worker,
+            self._prior_experience, join=self._join, withdraw=self._withdraw, log=ctx.recorder.log,
+        )
+        self.leave = SickLeave(self.env, staff.reassign_after_days, self.ledger, self._at, self._refresh,
+                               hand_over=self._hand_over, resume=self._resume)
+        self.mentoring = Mentoring(self.env, staff.mentoring, self.novice_days, self.ledger, self.staffers,
+                                   self._refresh)
 
     # --- set-up -------------------------------------------------------------
     def start(self) -> None:
@@ -176,9 +174,9 @@ class Workforce(LeaveAndMentoring):
         self.starting = False
         for st in list(self.staffers):  # mentors exist only once everyone is in post
             if st.graduate:
-                self._find_mentor(st)
+                self.mentoring.find(st)
         self.env.process(self._reviews())
-        self.env.process(self._years())
+        self.env.process(self._budget_years())
         self.ctx.weekly_extras.append(self._weekly)
         self.ctx.kpi_providers.append(self._kpis)
 
@@ -202,20 +200,20 @@ class Workforce(LeaveAndMentoring):
         self.staffers.append(st)
         st.quit = HazardClock(self.env, post.rng, lambda: self._resign(st))
         sick = self.staff.sick_leave
-        st.long_sick = HazardClock(self.env, post.sick_rng, lambda: self._sick(st, sick.long_days))
-        st.short_sick = HazardClock(self.env, post.sick_rng, lambda: self._sick(st, sick.short_days))
+        st.long_sick = HazardClock(self.env, post.sick_rng, lambda: self.leave.start(st, sick.long_days))
+        st.short_sick = HazardClock(self.env, post.sick_rng, lambda: self.leave.start(st, sick.short_days))
         self.ledger.add(now, "employed", 1)
         self.ledger.add(now, "present", 1)
         if graduate:
             self._schedule_tenure_steps(st)
             if not self.starting:
-                self._find_mentor(st)
+                self.mentoring.find(st)
         elif now - w.hired_at < YEAR:
             self._at(w.hired_at + YEAR, lambda: self._refresh(st))
         self._refresh(st)
-        self.ctx.teams[post.role].add_worker(w)
+        self._join(w)
         if post.consultant is not None:  # the post is filled: the bridge ends
-            self._end_consultant(post)
+            self.consultants.end(post)
 
     def _productivity(self, st: Staffer) -> float:
         tenure = self.env.now - st.worker.hired_at
@@ -237,6 +235,20 @@ class Workforce(LeaveAndMentoring):
     def _at(self, t: float, fn) -> None:
         self.env.timeout(max(t - self.env.now, 0.0)).callbacks.append(lambda _ev: fn())
 
+    # --- what the collaborators may do to a team ----------------------------------
+    def _join(self, w: Caseworker) -> None:
+        self.ctx.teams[w.role].add_worker(w)
+
+    def _withdraw(self, w: Caseworker) -> None:
+        team = self.ctx.teams[w.role]
+        reassign_jobs(self.ctx, team, team.remove_worker(w))
+
+    def _hand_over(self, w: Caseworker, jobs: list[Job]) -> None:
+        reassign_jobs(self.ctx, self.ctx.teams[w.role], jobs)
+
+    def _resume(self, w: Caseworker) -> None:
+        self.ctx.teams[w.role].pull()
+
     def _capacity(self, st: Staffer) -> float:
         if st.absent:
             return 0.0
@@ -249,7 +261,7 @@ class Workforce(LeaveAndMentoring):
             return  # already gone
         w = st.worker
         if st.graduate and st.mentor is not None and self.env.now - w.hired_at >= self.novice_days - 1e-9:
-            self._end_mentoring(st)
+            self.mentoring.end(st)
         cap = self._capacity(st)
         if cap != w.capacity:
             w.set_capacity(cap)
@@ -301,16 +313,9 @@ class Workforce(LeaveAndMentoring):
         self.ctx.recorder.log("departure", now, post.role, now - w.hired_at)
         self.staffers.remove(st)
         post.employee = None
-        if st.mentor is not None:
-            self._end_mentoring(st)
-        mentees, st.mentees = st.mentees, []
-        for m in mentees:
-            m.mentor = None
-            self.ledger.add(now, "mentoring", -1)
-            self._find_mentor(m)
+        self.mentoring.release(st)
         w.available = False  # before removal, so the team does not hand it queued cases
-        team = self.ctx.teams[post.role]
-        reassign_jobs(self.ctx, team, team.remove_worker(w))
+        self._withdraw(w)
         self._open_vacancy(post)
 
     # --- vacancies, hiring and the freeze -------------------------------------
@@ -318,14 +323,12 @@ class Workforce(LeaveAndMentoring):
         self.ledger.add(self.env.now, "vacant", 1)
         post.fill_at = self.env.now + self.staff.time_to_fill_days.sample(post.rng)
         self._at(post.fill_at, lambda: self._fill(post))
-        self._consider_consultants()
+        self.consultants.consider()
 
     def _fill(self, post: Post) -> None:
         post.fill_at = self.env.now  # the projection counts this hire (and ends any bridge now)
-        if self._over_budget(0.0):
-            post.fill_at = math.inf
-            self.frozen.append(post)
-            self.ledger.add(self.env.now, "frozen", 1)
+        if self.budget.over(0.0):
+            self.budget.freeze(post)
             return
         self._hire(post)
 
@@ -338,87 +341,12 @@ class Workforce(LeaveAndMentoring):
         self.ledger.hires.append(self.env.now)
         self._employ(post, experience, graduate)
 
-    def _over_budget(self, extra_sek: float) -> bool:
-        """Would this budget year's cost, as now committed, plus ``extra_sek`` exceed the budget?
-
-        Committed: costs so far this year, employees to the year's end, vacancies
-        refilled when their recruitment completes, and consultants until their
-        post is filled or their contract ends. Consultants are engaged only
-        within this forecast, so a freeze on hires needs a real overrun.
-        """
-        if not self.staff.freeze_on_overrun:
-            return False
-        now = self.env.now
-        end = self.year_start + YEAR
-        areas = self.ledger.areas(now)
-        days_emp = areas["employed"] - self.year_areas["employed"] + self.ledger.value("employed") * (end - now)
-        days_cons = areas["consultants"] - self.year_areas["consultants"]
-        for p in self.posts:
-            if p.employee is None and p.fill_at < end:
-                days_emp += end - max(p.fill_at, now)
-            if p.consultant is not None:
-                days_cons += max(min(p.fill_at, p.contract_end, end) - now, 0.0)
-        projected = (days_emp * self.cost_employee + days_cons * self.cost_consultant) / YEAR + extra_sek
-        return projected > self.budget + 1e-6
-
-    def _years(self):
+    def _budget_years(self):
         """At each budget year's start: reset the accounts, lift the freeze where the budget allows."""
         while True:
             yield self.env.timeout(YEAR)
-            self.year_start = self.env.now
-            self.year_areas = self.ledger.areas(self.env.now)
-            waiting, self.frozen = self.frozen, []
-            for post in waiting:
-                self.ledger.add(self.env.now, "frozen", -1)
-                self._fill(post)
-            self._consider_consultants()
-
-    # --- consultants ----------------------------------------------------------
-    def _consider_consultants(self) -> None:
-        c = self.staff.consultants
-        if not c.allowed:
-            return
-        busy = sum(1 for p in self.posts if p.consultant is not None or p.pending)
-        for post in self.posts:
-            if busy >= self.max_consultants:
-                return
-            if post.employee is None and post.consultant is None and not post.pending:
-                post.pending = True
-                busy += 1
-                self._at(self.env.now + c.start_days, lambda p=post: self._start_consultant(p))
-
-    def _start_consultant(self, post: Post) -> None:
-        post.pending = False
-        c = self.staff.consultants
-        contract = c.contract_months.sample(post.consultant_rng) * DAYS_PER_MONTH
-        now = self.env.now
-        stay = max(min(post.fill_at, now + contract, self.year_start + YEAR) - now, 0.0)
-        if post.employee is not None or self._over_budget(stay / YEAR * self.cost_consultant):
-            return
-        w = self._new_worker(post.role, self._prior_experience(post.consultant_rng))
-        w.is_consultant = True
-        post.consultant = w
-        post.contract_end = now + contract
-        self.ledger.add(self.env.now, "consultants", 1)
-        self.ctx.recorder.log("consultant_start", self.env.now, post.role)
-        self.ctx.teams[post.role].add_worker(w)
-        self._at(post.contract_end, lambda: self._contract_end(post, w))
-
-    def _contract_end(self, post: Post, w: Caseworker) -> None:
-        if post.consultant is w:
-            self._end_consultant(post)
-            self._consider_consultants()
-
-    def _end_consultant(self, post: Post) -> None:
-        """The consultant leaves (contract end or post filled): a caseworker change for their cases."""
-        w = post.consultant
-        assert w is not None
-        post.consultant = None
-        post.contract_end = math.inf
-        self.ledger.add(self.env.now, "consultants", -1)
-        w.available = False
-        team = self.ctx.teams[post.role]
-        reassign_jobs(self.ctx, team, team.remove_worker(w))
+            self.budget.new_year(self._fill)
+            self.consultants.consider()
 
     # --- outputs --------------------------------------------------------------------
     def _weekly(self) -> dict[str, float]:

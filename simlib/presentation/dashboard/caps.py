@@ -3,7 +3,7 @@
 Sliders for cap, cap mode, budget and replications; a KPI table with 95%
 t-intervals and the paired (common random numbers) difference from the
 baseline; a figure with CI bars and a weekly CI band. The runs themselves go
-through ``widgets.ProgressiveRunner``; this module only arranges and draws.
+through ``runner.ProgressiveRunner``; this module only arranges and draws.
 Updates arrive from a background thread, so drawing uses matplotlib's
 object-oriented API (no pyplot state) under a lock.
 """
@@ -25,22 +25,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simlib.experiments.replications import resolve
-from simlib.model.workforce_clock import funded_posts
+from simlib.scenario.rules import funded_posts
 from simlib.presentation.i18n import fmt_ci, fmt_diff, fmt_number, fmt_value, kpi_label
 from simlib.presentation.plots import weekly_band
-from simlib.presentation.widgets import (
+from simlib.presentation.dashboard.levers import lever_overrides, slider_specs
+from simlib.presentation.dashboard.runner import (
     DASHBOARD_KPIS,
     DEBOUNCE_S,
     SEED,
     SHARE_KPIS,
     ProgressiveRunner,
     comparison_table,
-    label,
-    language,
-    lever_overrides,
-    settings,
-    slider_specs,
 )
+from simlib.presentation.dashboard.settings import label, language, settings
 from simlib.scenario.loader import load_scenario, with_overrides
 from simlib.scenario.schema import Scenario
 

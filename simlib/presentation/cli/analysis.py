@@ -16,8 +16,10 @@ import typer
 
 from simlib.analysis import calibration, parameters
 from simlib.analysis.national import national as run_national
-from simlib.presentation.cli import UserError, app
+from simlib.presentation.cli.errors import UserError, command_app
 from simlib.scenario import load
+
+app = command_app()
 
 
 class ParamsFormat(str, Enum):

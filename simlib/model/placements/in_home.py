@@ -12,14 +12,13 @@ caseworker time in this model.
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from simlib.model.team import DAYS_PER_MONTH
+from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
-    from simlib.model.placements import PlacementSystem
-
-YEAR = 365.0
+    from simlib.model.context import SimContext
 
 
 class Spell:
@@ -36,12 +35,13 @@ class Spell:
 class InHomeSupport:
     """Children in in-home support now."""
 
-    def __init__(self, system: PlacementSystem) -> None:
-        self.system = system
-        self.env = system.env
-        self.cfg = system.ctx.scenario.in_home
-        self.rng = system.ctx.streams["in_home"]
-        self.log = system.log
+    def __init__(self, ctx: SimContext, after: Callable[..., None], enter_care: Callable[..., Any]) -> None:
+        self.after = after  # after(delay, fn, *args): a bare timeout
+        self.enter_care = enter_care  # enter_care(cid, age, why=...): the child is placed
+        self.env = ctx.env
+        self.cfg = ctx.scenario.in_home
+        self.rng = ctx.streams["in_home"]
+        self.log = ctx.recorder.log
         self.active: dict[int, Spell] = {}
         self.ends: list[tuple[float, int, Spell]] = []  # heap of plain ends, to settle lazily
         self.seq = 0
@@ -78,7 +78,7 @@ class InHomeSupport:
         spell = Spell(cid, now, age, now + (duration * at if escalates else duration), escalates)
         self.active[cid] = spell
         if escalates:
-            self.system.after(spell.end - now, self._escalate, spell)
+            self.after(spell.end - now, self._escalate, spell)
         else:
             self.seq += 1
             heapq.heappush(self.ends, (spell.end, self.seq, spell))
@@ -93,7 +93,7 @@ class InHomeSupport:
             return  # placed after a new investigation meanwhile
         now = self.env.now
         self._close(spell, now, "escalated")
-        self.system.enter_care(spell.cid, spell.age + (now - spell.start) / YEAR, why="escalation")
+        self.enter_care(spell.cid, spell.age + (now - spell.start) / YEAR, why="escalation")
 
     def count(self) -> int:
         self._settle()

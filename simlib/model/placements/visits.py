@@ -16,10 +16,13 @@ neither as required nor as done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from simlib.model.placements import Child, PlacementSystem
+    from simlib.model.context import SimContext
+    from simlib.model.placements.child import Child
+    from simlib.scenario.schema import Placements
 
 EPS = 1e-9
 
@@ -27,10 +30,15 @@ EPS = 1e-9
 class VisitBook:
     """Opens and closes each child's visit windows."""
 
-    def __init__(self, system: PlacementSystem) -> None:
-        ctx = system.ctx
-        cfg = system.cfg
-        self.system = system
+    def __init__(
+        self,
+        ctx: SimContext,
+        cfg: Placements,
+        after: Callable[..., None],
+        on_missed_change: Callable[[Child], None],
+    ) -> None:
+        self.after = after  # after(delay, fn, *args): a bare timeout
+        self.on_missed_change = on_missed_change  # the missed-visit factor switched for a child
         self.env = ctx.env
         self.work_time = ctx.calendar.work_time
         self.rng = ctx.streams["visits"]
@@ -46,7 +54,7 @@ class VisitBook:
         job = child.job
         attained = job.done_hours() if job is not None else 0.0
         child.window = (now, self.work_time(now), attained, self.hours.sample(self.rng))
-        self.system.after(self.interval, self.close_window, child, now)
+        self.after(self.interval, self.close_window, child, now)
 
     def close_window(self, child: Child, opened: float) -> None:
         window = child.window
@@ -64,5 +72,5 @@ class VisitBook:
         self.log("pl_visit", child.cid, child.episode, start, now, done, given, needed)
         if child.missed == done:  # the missed-visits factor switches
             child.missed = not done
-            self.system.update_hazard(child)
+            self.on_missed_change(child)
         self.open_window(child)

@@ -1,10 +1,10 @@
 """In-home support and out-of-home placements: the churn side of the model (MODEL.md 3.4).
 
 After an investigation, a child gets nothing, in-home support
-(``placement_in_home``, which may escalate to care) or a placement. A
+(``in_home``, which may escalate to care) or a placement. A
 *care episode* runs from entering care to reunification (``placements.months``,
 drawn at entry) or the 18th birthday; within it the child lives in a sequence
-of *placements* (spells): a foster home from the pool (``placement_pool``) or an
+of *placements* (spells): a foster home from the pool (``pool``) or an
 emergency place when none is free. Every spell after the first is a move.
 
 Breakdowns are exact without daily ticks: the hazard is ``breakdown_per_year``
@@ -17,8 +17,8 @@ breakdown is a move to whatever place is free then.
 
 Each child in care is one open-ended job on the placement team (children per
 caseworker is the team's load, so the cap counts children); visits are checked
-in ``placement_visits``; KPIs and the per-child history are in
-``placement_kpis``. Every draw for a child is made from its purpose's stream.
+in ``visits``; KPIs and the per-child history are in
+``kpis``. Every draw for a child is made from its purpose's stream.
 """
 
 from __future__ import annotations
@@ -26,100 +26,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simlib.model.caseworker import INF, Caseworker, Job
-from simlib.model.placement_in_home import InHomeSupport
-from simlib.model.placement_kpis import install_reporting
-from simlib.model.placement_pool import FosterHomePool
-from simlib.model.placement_visits import VisitBook
-from simlib.model.team import DAYS_PER_MONTH, TimeWeighted
+from simlib.model.caseworker import INF, Job
+from simlib.model.placements.child import TEEN_AGE, Child
+from simlib.model.placements.in_home import InHomeSupport
+from simlib.model.placements.kpis import install_reporting
+from simlib.model.placements.pool import FosterHomePool
+from simlib.model.placements.visits import VisitBook
+from simlib.model.team import TimeWeighted
+from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
-TEEN_AGE = 13.0  # MODEL.md 3.4: the teenager factor applies from age 13
-YEAR = 365.0
 MARKS_PER_DRAW = 4  # breakdown marks drawn at once per child (few children break down more often)
-
-
-class Child:
-    """One care episode of one child (a child re-entering care starts a new one)."""
-
-    __slots__ = (
-        "active",
-        "age_entry",
-        "bd_left",
-        "bd_marks",
-        "bd_since",
-        "bd_version",
-        "breakdowns",
-        "change_until",
-        "changes",
-        "cid",
-        "end_at",
-        "end_reason",
-        "entered",
-        "episode",
-        "home",
-        "job",
-        "missed",
-        "moves",
-        "place",
-        "rate",
-        "reserved",
-        "spell_start",
-        "spells",
-        "system",
-        "teen",
-        "visits_done",
-        "visits_required",
-        "waiting",
-        "window",
-        "workers",
-    )
-    urgent = False  # read by Team.submit / reassign
-    complex = False  # read by the graduate rule
-
-    def __init__(self, system: PlacementSystem, cid: int, episode: int, now: float, age: float) -> None:
-        self.system = system
-        self.cid = cid
-        self.episode = episode
-        self.entered = now
-        self.age_entry = age
-        self.end_at = INF
-        self.end_reason = ""
-        self.active = True
-        self.place = ""  # "home" or "emergency"
-        self.home: int | None = None
-        self.reserved: int | None = None  # home promised after an emergency placement
-        self.waiting = False  # on the pool's waiting list
-        self.spell_start = now
-        self.spells = 0
-        self.moves = 0
-        self.breakdowns = 0
-        self.changes = 0
-        self.workers: set[int] = set()
-        self.job: Job | None = None
-        self.change_until = -INF  # a caseworker change counts as recent until then
-        self.missed = False  # the last required visit was missed
-        self.teen = age >= TEEN_AGE
-        self.rate = 0.0  # breakdown hazard per day now
-        self.bd_version = 0
-        self.bd_left = 0.0  # unit-exponential mass left before the next breakdown
-        self.bd_since = now  # when bd_left was last brought up to date
-        self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns
-        self.visits_required = 0
-        self.visits_done = 0
-        self.window: tuple[float, float, float, float] | None = None  # visit window being checked
-
-    def age(self, now: float) -> float:
-        return self.age_entry + (now - self.entered) / YEAR
-
-    # --- the placement team calls these (Team._assign, Team.reassign) ---------
-    def on_assign(self, worker: Caseworker) -> None:
-        self.workers.add(worker.wid)
-
-    def on_caseworker_change(self) -> None:
-        self.system.caseworker_changed(self)
 
 
 class PlacementSystem:
@@ -136,9 +55,9 @@ class PlacementSystem:
         self.log = ctx.recorder.log
         self.team = ctx.teams["placement"]
         self.pool = FosterHomePool(ctx, self.cfg.foster_homes.initial)
-        self.visits = VisitBook(self)
+        self.visits = VisitBook(ctx, self.cfg, after=self.after, on_missed_change=self.update_hazard)
         self.in_care: dict[int, Child] = {}
-        self.in_home = InHomeSupport(self)
+        self.in_home = InHomeSupport(ctx, after=self.after, enter_care=self.enter_care)
         self.episodes: dict[int, int] = {}
         self.n_emergency = 0
         self.base_hazard = self.cfg.breakdown_per_year / YEAR
@@ -187,7 +106,7 @@ class PlacementSystem:
         now = self.env.now
         episode = self.episodes.get(cid, 0) + 1
         self.episodes[cid] = episode
-        child = Child(self, cid, episode, now, age)
+        child = Child(self.caseworker_changed, cid, episode, now, age)
         to_18 = (cfg.age_out_years - age) * YEAR
         child.end_at = now + min(length, to_18)
         child.end_reason = "reunified" if length < to_18 else "aged_out"

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli import app, check_run_options
+from simlib.presentation.cli.errors import check_run_options, command_app
+
+app = command_app()
 
 
 @app.command()

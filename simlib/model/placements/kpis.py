@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simlib.model.units import YEAR
+
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
-    from simlib.model.placements import PlacementSystem
+    from simlib.model.placements.system import PlacementSystem
 
-YEAR = 365.0
+
 NAN = float("nan")
 SPELL = ("child", "episode", "placement", "start", "end", "place", "home", "end_reason")
 EPISODE = (

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simlib.model.team import TimeWeighted
+from simlib.model.units import YEAR
 
 if TYPE_CHECKING:
     from simlib.model.caseworker import Job
     from simlib.model.context import SimContext
     from simlib.model.team import Team
 
-YEAR = 365.0
+
 OPEN_CASE_DAYS_PREFIX = "open_case_days_"
 CHANGE_EVENT = "caseworker_change"
 COUNTERS = ("employed", "present", "absent", "consultants", "vacant", "mentoring", "frozen")

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from simlib.presentation.cli import UserError, app, check_run_options
+from simlib.presentation.cli.errors import UserError, check_run_options, command_app
 
 if TYPE_CHECKING:
     import pandas as pd
+
+app = command_app()
 
 FORMATS = ("table", "json", "csv")
 WARMUPS = ("fixed", "mser5")

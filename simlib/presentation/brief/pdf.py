@@ -50,5 +50,5 @@ def shell_command(argv: Sequence[str] | None = None) -> str:
 
     args = list(sys.argv if argv is None else argv)
     if args:
-        args[0] = "simlib" if Path(args[0]).name in ("simlib", "cli.py", "__main__.py") else Path(args[0]).name
+        args[0] = "simlib" if Path(args[0]).name in ("simlib", "__main__.py") else Path(args[0]).name
     return " ".join(shlex.quote(a) for a in args)

@@ -1,0 +1,98 @@
+"""One care episode of one child: where it lives, its moves, visits and breakdown clock.
+
+The placement team holds each child in care as one open-ended job whose payload
+is the ``Child``; the team calls ``on_assign`` and ``on_caseworker_change``, and
+the change is passed on through the ``on_change`` callback of the system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simlib.model.caseworker import INF, Caseworker, Job
+from simlib.model.units import YEAR
+
+TEEN_AGE = 13.0  # MODEL.md 3.4: the teenager factor applies from age 13
+
+
+class Child:
+    """One care episode of one child (a child re-entering care starts a new one)."""
+
+    __slots__ = (
+        "active",
+        "age_entry",
+        "bd_left",
+        "bd_marks",
+        "bd_since",
+        "bd_version",
+        "breakdowns",
+        "change_until",
+        "changes",
+        "cid",
+        "end_at",
+        "end_reason",
+        "entered",
+        "episode",
+        "home",
+        "job",
+        "missed",
+        "moves",
+        "place",
+        "rate",
+        "reserved",
+        "spell_start",
+        "spells",
+        "on_change",
+        "teen",
+        "visits_done",
+        "visits_required",
+        "waiting",
+        "window",
+        "workers",
+    )
+    urgent = False  # read by Team.submit / reassign
+    complex = False  # read by the graduate rule
+
+    def __init__(
+        self, on_change: Callable[[Child], None], cid: int, episode: int, now: float, age: float
+    ) -> None:
+        self.on_change = on_change  # the system's response to a caseworker change
+        self.cid = cid
+        self.episode = episode
+        self.entered = now
+        self.age_entry = age
+        self.end_at = INF
+        self.end_reason = ""
+        self.active = True
+        self.place = ""  # "home" or "emergency"
+        self.home: int | None = None
+        self.reserved: int | None = None  # home promised after an emergency placement
+        self.waiting = False  # on the pool's waiting list
+        self.spell_start = now
+        self.spells = 0
+        self.moves = 0
+        self.breakdowns = 0
+        self.changes = 0
+        self.workers: set[int] = set()
+        self.job: Job | None = None
+        self.change_until = -INF  # a caseworker change counts as recent until then
+        self.missed = False  # the last required visit was missed
+        self.teen = age >= TEEN_AGE
+        self.rate = 0.0  # breakdown hazard per day now
+        self.bd_version = 0
+        self.bd_left = 0.0  # unit-exponential mass left before the next breakdown
+        self.bd_since = now  # when bd_left was last brought up to date
+        self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns
+        self.visits_required = 0
+        self.visits_done = 0
+        self.window: tuple[float, float, float, float] | None = None  # visit window being checked
+
+    def age(self, now: float) -> float:
+        return self.age_entry + (now - self.entered) / YEAR
+
+    # --- the placement team calls these (Team._assign, Team.reassign) ---------
+    def on_assign(self, worker: Caseworker) -> None:
+        self.workers.add(worker.wid)
+
+    def on_caseworker_change(self) -> None:
+        self.on_change(self)

@@ -1,0 +1,103 @@
+"""The dashboard's levers: sliders built from the schema's bounds, and the overrides they make.
+
+Policy advisors move sliders, not code: each slider's range is the scenario
+schema's own (pydantic ``ge``/``le``) narrowed to a useful window around the
+scenario's value, so no slider can ask for an invalid scenario.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from simlib.presentation.dashboard.settings import fast_mode, settings
+from simlib.scenario.loader import with_overrides
+from simlib.scenario.schema import Investigation, Scenario, Staff
+
+
+def schema_bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """(low, high) of a field from its pydantic metadata (ge/gt, le/lt), through Optional."""
+    info = model.model_fields[name]
+    metadata = list(info.metadata)
+    for arg in typing.get_args(info.annotation):  # Optional[Annotated[int, Field(...)]]
+        for extra in getattr(arg, "__metadata__", ()):
+            metadata.extend(getattr(extra, "metadata", [extra]))
+    low = high = None
+    for item in metadata:
+        for attr in ("ge", "gt"):
+            if getattr(item, attr, None) is not None:
+                low = float(getattr(item, attr))
+        for attr in ("le", "lt"):
+            if getattr(item, attr, None) is not None:
+                high = float(getattr(item, attr))
+    return low, high
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """One slider: the schema's bounds narrowed to a useful window, and a start value."""
+
+    low: float
+    high: float
+    step: float
+    value: float
+
+
+def slider_specs(scenario: Scenario) -> dict[str, SliderSpec]:
+    """Cap, budget and replication sliders for a scenario.
+
+    The schema allows caps of 1-500 and budgets up to 1e11 SEK; a slider over that
+    range is useless, so the window is the schema range intersected with 1 to 4x the
+    sustainable caseload (cap) and 0.5x to 2x today's budget, in whole FTEs.
+    """
+    inv, staff = scenario.investigation, scenario.staff
+    cap_lo, cap_hi = schema_bounds(Investigation, "caseload_cap")
+    sustainable = inv.child_heard.sustainable_caseload
+    cap_hi = min(cap_hi or 500, round(4 * sustainable))
+    cap_lo = cap_lo or 1
+    cap_value = inv.caseload_cap if inv.caseload_cap is not None else round(sustainable)
+    bud_lo, bud_hi = schema_bounds(Staff, "budget_sek_per_year")
+    budget = staff.budget_sek_per_year or _fixed_cost(scenario)
+    fte_cost = staff.cost_per_fte_sek
+    low = max(bud_lo or 0, fte_cost * round(0.5 * budget / fte_cost))
+    high = min(bud_hi or float("inf"), fte_cost * round(2 * budget / fte_cost))
+    reps_hi = 6 if fast_mode() else 30
+    return {
+        "cap": SliderSpec(cap_lo, cap_hi, 1, min(max(cap_value, cap_lo), cap_hi)),
+        "budget": SliderSpec(low, high, fte_cost, min(max(budget, low), high)),
+        "reps": SliderSpec(2, reps_hi, 1, settings().reps),
+    }
+
+
+def _fixed_cost(scenario: Scenario) -> float:
+    staff = scenario.staff
+    return (staff.intake_fte + staff.investigators_fte + staff.placement_fte) * staff.cost_per_fte_sek
+
+
+def lever_overrides(scenario: Scenario, cap: int, cap_mode: str, budget: float) -> dict[str, Any]:
+    """Dotted overrides for the dashboard's levers.
+
+    With dynamic staffing the budget is the model input. With fixed staffing
+    (``staff.dynamics: false``) the budget buys the same whole posts per role as
+    the workforce model funds (``funded_posts``), all of them filled.
+    """
+    staff = scenario.staff
+    # Without a cap the cap value only labels over-cap time; keep the scenario's own
+    # so that moving the cap slider in mode 'none' is the same scenario (cache hit).
+    keep = cap_mode == "none" and scenario.investigation.cap_mode == "none"
+    changes: dict[str, Any] = {
+        "investigation.caseload_cap": scenario.investigation.caseload_cap if keep else int(cap),
+        "investigation.cap_mode": cap_mode,
+        "staff.budget_sek_per_year": float(budget),
+    }
+    if not staff.dynamics:
+        from simlib.scenario.rules import funded_posts
+
+        funded = with_overrides(scenario, {"staff.budget_sek_per_year": float(budget)})
+        posts = funded_posts(funded)
+        for role, key in (("intake", "intake_fte"), ("investigation", "investigators_fte"), ("placement", "placement_fte")):
+            changes[f"staff.{key}"] = max(1, posts[role])
+    return changes
