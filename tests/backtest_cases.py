@@ -27,6 +27,12 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
         "baseline",
         {"horizon.years": 2.0, "horizon.warmup_years": 0.5, "horizon.warmup": "fixed"},
     ),
+    # the assignment rules off the default path: a hard cap and the graduate rule without mentoring
+    "baseline-hard-cap-graduate-rule": (
+        "baseline",
+        {"horizon.years": 1.5, "horizon.warmup_years": 0.5, "horizon.warmup": "fixed",
+         "investigation.caseload_cap": 12, "investigation.cap_mode": "hard", "staff.graduate_rule": True},
+    ),
 }
 
 # The weekly series is large; these columns carry the state of every stage.

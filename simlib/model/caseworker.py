@@ -9,8 +9,8 @@ daily, the caseworker keeps a *virtual clock* S (hours of work each active case
 has received since the caseworker started) and each case's finish mark
 ``S_at_start + work``. The next completion is the smallest mark; any change (a
 case added or removed, capacity changed) advances S to now and reschedules one
-timer. Stale timers are ignored by a version check, so no SimPy process is
-needed per caseworker. This is what makes the textbook reductions hold exactly.
+timer. A replaced timer is cancelled (``schedule.Call``), so no SimPy process
+is needed per caseworker. This is what makes the textbook reductions hold exactly.
 
 Speed: a pending timer that fires no later than the new next completion is
 kept rather than replaced (it wakes the caseworker early, finds nothing done and
@@ -24,12 +24,19 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from simlib.model.schedule import Call
+
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
+    from simlib.model.team import Team
 
 EPS = 1e-9
 INF = float("inf")
 _mark = attrgetter("mark")
+
+
+def _ignore(_worker: Caseworker) -> None:
+    """The load-change callback of a caseworker in no team."""
 
 
 class Job:
@@ -78,19 +85,19 @@ class Caseworker:
         "capacity",
         "case_area",
         "clock_time",
-        "ctx",
         "due",
         "env",
         "hired_at",
         "is_consultant",
         "jobs",
         "last_clock",
+        "on_load_change",
         "last_work_time",
         "overhead",
         "pace",
         "role",
         "team",
-        "version",
+        "timer",
         "virtual",
         "wid",
         "work_time",
@@ -106,21 +113,21 @@ class Caseworker:
         hired_at: float = -1e9,
         pace: float = float("inf"),
     ) -> None:
-        self.ctx = ctx
         self.env = ctx.env
         self.work_time = ctx.calendar.work_time  # bound once: called on every change
         self.clock_time = ctx.calendar.clock_time
         self.due = INF  # clock time of the pending timer (INF: none)
         self.wid = wid
         self.role = role
-        self.team: Any = None
+        self.team: Team | None = None  # for the team's accounting (level time, cases in work)
+        self.on_load_change: Callable[[Caseworker], None] = _ignore  # the team's, once in one
         self.jobs: list[Job] = []
         self.capacity = capacity  # productive hours per working day
         self.overhead = overhead  # coordination hours per case per working day
         self.pace = pace  # most hours a case can use per working day (waiting on others)
         self.virtual = 0.0
         self.last_work_time = ctx.calendar.work_time(ctx.env.now)
-        self.version = 0
+        self.timer: Call | None = None  # the pending completion timer
         self.case_area = 0.0  # integral over clock time of the number of cases
         self.last_clock = ctx.env.now
         self.hired_at = hired_at
@@ -177,14 +184,14 @@ class Caseworker:
         due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
-        self.version += 1
+        if self.timer is not None:
+            self.timer.cancel()  # a newer schedule replaces it
         self.due = due
-        version = self.version
-        self.env.timeout(due - now).callbacks.append(lambda _ev: self._on_timer(version))
+        self.timer = timer = Call(self._on_timer, ())  # call_in, inlined on the hot path
+        self.env.timeout(due - now).callbacks.append(timer)
 
-    def _on_timer(self, version: int) -> None:
-        if version != self.version:
-            return  # a newer schedule replaced this timer
+    def _on_timer(self) -> None:
+        self.timer = None
         self.due = INF
         self.advance()
         limit = self.virtual + EPS * max(1.0, abs(self.virtual))
@@ -195,7 +202,7 @@ class Caseworker:
         for job in finished:
             self._detach(job)
         self._reschedule()
-        self.ctx.on_load_change(self)
+        self.on_load_change(self)
         for job in finished:
             job.on_done(job)
 
@@ -211,7 +218,7 @@ class Caseworker:
         """Start serving a job now."""
         self.advance()
         if job.started < 0:
-            job.started = self.ctx.env.now
+            job.started = self.env.now
         job.base = self.virtual - job.attained
         job.mark = job.base + job.work
         job.worker = self
@@ -224,7 +231,7 @@ class Caseworker:
         self.advance()
         self._detach(job)
         self._reschedule()
-        self.ctx.on_load_change(self)
+        self.on_load_change(self)
 
     def set_capacity(self, capacity: float) -> None:
         """Change productive hours (ramp-up, absence, mentoring); exact from now on."""

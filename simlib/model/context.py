@@ -20,7 +20,6 @@ from simlib.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from simlib.model.calendar import ContinuousCalendar, WorkingDaysCalendar
-    from simlib.model.caseworker import Caseworker
     from simlib.model.recorder import Recorder
     from simlib.model.team import Team
 
@@ -74,12 +73,6 @@ class SimContext:
     kpi_providers: list[Callable[[SimContext, float, float], dict[str, float]]] = field(
         default_factory=list
     )
-
-    def on_load_change(self, worker: Caseworker) -> None:
-        """A caseworker's case set changed: let its team pull queued work."""
-        team = worker.team
-        if team is not None:
-            team.on_load_change(worker)
 
     def days(self, years: float) -> float:
         return 365.0 * years

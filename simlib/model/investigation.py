@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from simlib.model.caseworker import Caseworker, Job
 from simlib.model.context import SimContext
+from simlib.model.records import InvestigationRecord
 from simlib.model.referrals import Referral
 
 OUTCOMES = ("none", "in_home", "placement")
@@ -46,7 +47,7 @@ class Case:
 
     def on_assign(self, worker: Caseworker) -> None:
         if self.assigned < 0:
-            self.assigned = worker.ctx.env.now
+            self.assigned = worker.env.now
         self.worker = worker
 
     def on_caseworker_change(self) -> None:
@@ -105,20 +106,20 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     case.outcome = _outcome(case.referral.outcome_u, (o.none, o.in_home, o.placement))
     ref = case.referral
     ctx.recorder.investigations.append(
-        (
-            ref.arrived,
-            case.opened,
-            case.assigned,
-            now,
-            case.urgent,
-            case.complex,
-            need,
-            done,
-            load,
-            heard,
-            rushed,
-            case.outcome,
-            case.changes,
+        InvestigationRecord(
+            referred=ref.arrived,
+            opened=case.opened,
+            assigned=case.assigned,
+            decided=now,
+            urgent=case.urgent,
+            complex=case.complex,
+            hours_needed=need,
+            hours_done=done,
+            caseload_during=load,
+            heard=heard,
+            rushed=rushed,
+            outcome=case.outcome,
+            caseworker_changes=case.changes,
         )
     )
     for handler in ctx.decision_handlers:

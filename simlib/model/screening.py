@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from simlib.model.caseworker import Job
 from simlib.model.context import SimContext
+from simlib.model.records import ReferralRecord
 from simlib.model.referrals import Referral
 
 
@@ -38,9 +39,10 @@ def start_screening(ctx: SimContext, referral: Referral, on_decided: Callable[[R
         payload.pending -= 1
         if payload.pending == 0:
             ctx.open_screenings.pop(id(referral), None)
-            ctx.recorder.referrals.append(
-                (referral.arrived, referral.child, referral.age, referral.urgent, env.now, referral.opens)
-            )
+            ctx.recorder.referrals.append(ReferralRecord(
+                arrived=referral.arrived, child=referral.child, age=referral.age,
+                urgent=referral.urgent, screened=env.now, opened=referral.opens,
+            ))
             on_decided(referral)
 
     ctx.open_screenings[id(referral)] = referral

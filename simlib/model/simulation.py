@@ -22,6 +22,7 @@ from simlib.model.context import SimContext, make_streams
 from simlib.model.investigation import open_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
+from simlib.model.records import ReferralRecord
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
 from simlib.model.team import Team
@@ -84,9 +85,10 @@ def _on_referral(ctx: SimContext, referral: Referral) -> None:
     if ctx.scenario.screening.enabled:
         start_screening(ctx, referral, lambda r: _after_screening(ctx, r))
     else:
-        ctx.recorder.referrals.append(
-            (referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True)
-        )
+        ctx.recorder.referrals.append(ReferralRecord(
+            arrived=referral.arrived, child=referral.child, age=referral.age,
+            urgent=referral.urgent, screened=referral.arrived, opened=True,
+        ))
         open_investigation(ctx, referral)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from simlib.model.caseworker import Caseworker, Job
+from simlib.model.caseworker import INF, Caseworker, Job
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -80,37 +80,21 @@ class Team:
         self.queue_len.set(self.ctx.env.now, self.queued)
 
     # --- assignment -------------------------------------------------------
-    def is_novice(self, worker: Caseworker) -> bool:
-        return self.ctx.env.now - worker.hired_at < self.novice_days
-
-    def _may_take(self, worker: Caseworker, job: Job, respect_cap: bool) -> bool:
-        # _pick inlines this test on its hot path (no graduate rule): keep the two in step
-        if not worker.available:
-            return False
-        if respect_cap and self.cap is not None and len(worker.jobs) >= self.cap:
-            return False
-        if self.graduate_rule and getattr(job.payload, "complex", False) and self.is_novice(worker):
-            return False
-        return True
-
     def _pick(self, job: Job) -> Caseworker | None:
-        """Least-loaded caseworker who may take the job (first in team order on ties)."""
-        if self.graduate_rule:
-            respect_cap = self.cap is not None
-            best = None
-            best_load = 1 << 30
-            for w in self.workers:
-                load = len(w.jobs)
-                if load < best_load and self._may_take(w, job, respect_cap):
-                    best, best_load = w, load
-            return best
-        # the hot path, inlined: same choice as _may_take without the graduate rule
-        limit = self.cap if self.cap is not None else 1 << 30
+        """Least-loaded caseworker who may take the job (first in team order on ties).
+
+        May take: available, under the assignment cap (a hard cap), and, under
+        the graduate rule, not a novice when the case is complex.
+        """
         best = None
-        best_load = limit
+        best_load = self.cap if self.cap is not None else 1 << 30
+        if self.graduate_rule and getattr(job.payload, "complex", False):
+            now, novice_days = self.ctx.env.now, self.novice_days
+        else:
+            now, novice_days = 0.0, -INF  # nobody is a novice for this job
         for w in self.workers:
             load = len(w.jobs)
-            if load < best_load and w.available:
+            if load < best_load and w.available and now - w.hired_at >= novice_days:
                 best, best_load = w, load
                 if load == 0:
                     break  # nobody can be less loaded
@@ -175,6 +159,7 @@ class Team:
     # --- staffing (used by the workforce module) ----------------------------
     def add_worker(self, worker: Caseworker) -> None:
         worker.team = self
+        worker.on_load_change = self.on_load_change
         self.workers.append(worker)
         if self.queued:
             self.pull()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from simlib.model.caseworker import INF, Caseworker, Job
+from simlib.model.schedule import Call
 from simlib.model.units import YEAR
 
 TEEN_AGE = 13.0  # MODEL.md 3.4: the teenager factor applies from age 13
@@ -24,7 +25,7 @@ class Child:
         "bd_left",
         "bd_marks",
         "bd_since",
-        "bd_version",
+        "bd_call",
         "breakdowns",
         "change_until",
         "changes",
@@ -79,7 +80,7 @@ class Child:
         self.missed = False  # the last required visit was missed
         self.teen = age >= TEEN_AGE
         self.rate = 0.0  # breakdown hazard per day now
-        self.bd_version = 0
+        self.bd_call: Call | None = None  # the pending breakdown
         self.bd_left = 0.0  # unit-exponential mass left before the next breakdown
         self.bd_since = now  # when bd_left was last brought up to date
         self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from simlib.model.units import DAYS_PER_MONTH, YEAR
+from simlib.model.records import InHomeSpell
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -48,7 +49,7 @@ class InHomeSupport:
 
     def _close(self, spell: Spell, end: float, reason: str) -> None:
         del self.active[spell.cid]
-        self.log("in_home", spell.cid, spell.start, end, reason, spell.age)
+        self.log(InHomeSpell(child=spell.cid, start=spell.start, end=end, end_reason=reason, age_at_start=spell.age))
 
     def _settle(self) -> None:
         """Close spells whose plain end has passed."""

@@ -1,6 +1,6 @@
 """Placement KPIs, weekly columns and the per-child history, from the recorded events.
 
-The placement stage logs plain tuples (``recorder.log``): spells (one stay in
+The placement stage logs named records (``simlib.model.records``): spells (one stay in
 one place), care episodes, placement needs (entry or re-placement: did a free
 home exist?), breakdowns, visit windows, caseworker changes and in-home spells.
 After the run the still-open ones are logged as ``open`` at the end time (no
@@ -31,6 +31,15 @@ import numpy as np
 import pandas as pd
 
 from simlib.model.units import YEAR
+from simlib.model.records import (
+    Breakdown,
+    CareEpisode,
+    InHomeSpell,
+    PlacementCaseworkerChange,
+    PlacementNeed,
+    PlacementSpell,
+    VisitWindow,
+)
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -38,19 +47,7 @@ if TYPE_CHECKING:
 
 
 NAN = float("nan")
-SPELL = ("child", "episode", "placement", "start", "end", "place", "home", "end_reason")
-EPISODE = (
-    "child", "episode", "start", "end", "end_reason", "age_at_start", "placements", "moves",
-    "breakdowns", "caseworker_changes", "caseworkers", "visits_required", "visits_done",
-)
-NEED = ("time", "child", "emergency", "why")
-VISIT = ("child", "episode", "start", "end", "done", "hours_given", "hours_needed")
-IN_HOME = ("child", "start", "end", "end_reason", "age_at_start")
 ENTRIES = ("decision", "escalation")
-
-
-def frame(events: dict[str, list[tuple[Any, ...]]], kind: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame(events.get(kind, []), columns=list(columns))
 
 
 def child_history(output: Any) -> pd.DataFrame:
@@ -59,14 +56,14 @@ def child_history(output: Any) -> pd.DataFrame:
     ``output`` is a ``ReplicationOutput`` (or anything with a ``recorder``). Episodes
     still running at the end have ``end_reason == "open"`` and ``end`` = end of run.
     """
-    df = frame(output.recorder.events, "pl_episode", EPISODE)
+    df = output.recorder.frame(CareEpisode)
     df["age_at_end"] = df["age_at_start"] + (df["end"] - df["start"]) / YEAR
     return df.sort_values(["child", "episode"], ignore_index=True)
 
 
 def placement_spells(output: Any) -> pd.DataFrame:
     """One row per placement (a stay in one home or emergency place)."""
-    df = frame(output.recorder.events, "pl_spell", SPELL)
+    df = output.recorder.frame(PlacementSpell)
     return df.sort_values(["child", "episode", "placement"], ignore_index=True)
 
 
@@ -89,13 +86,13 @@ def flush(system: PlacementSystem) -> None:
 def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, float]:
     """The placement KPIs of one replication over [t0, t1]."""
     flush(system)
-    ev = system.ctx.recorder.events
+    rec = system.ctx.recorder
     span = t1 - t0
     out: dict[str, float] = {}
     if span <= 0:
         return out
     years = span / YEAR
-    spells = frame(ev, "pl_spell", SPELL)
+    spells = rec.frame(PlacementSpell)
     start, end = spells["start"].to_numpy(float), spells["end"].to_numpy(float)
     days_in = _overlap(start, end, t0, t1)
     child_years = float(days_in.sum()) / YEAR
@@ -104,7 +101,7 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     starts_in = (start >= t0) & (start < t1)
     out["placement_moves_per_child_year"] = per_child_year(int((starts_in & (spells["placement"] > 1)).sum()))
 
-    bd = np.array([e[0] for e in ev.get("pl_breakdown", [])], dtype=float)
+    bd = np.array([e.time for e in rec.of(Breakdown)], dtype=float)
     n_bd = int(((bd >= t0) & (bd < t1)).sum())
     out["breakdowns_per_year"] = n_bd / years
     out["breakdowns_per_child_year"] = per_child_year(n_bd)
@@ -114,19 +111,19 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     counts = before.reindex(present).fillna(0)
     out["children_3plus_placements_share"] = float((counts >= 3).mean()) if len(counts) else NAN
 
-    visits = frame(ev, "pl_visit", VISIT)
+    visits = rec.frame(VisitWindow)
     due = visits[(visits["end"] >= t0) & (visits["end"] <= t1)]
     out["visits_done_share"] = float(due["done"].mean()) if len(due) else NAN
 
-    needs = frame(ev, "pl_need", NEED)
+    needs = rec.frame(PlacementNeed)
     needs = needs[(needs["time"] >= t0) & (needs["time"] < t1)]
     out["emergency_placement_share"] = float(needs["emergency"].mean()) if len(needs) else NAN
     out["placements_started_per_year"] = float(needs["why"].isin(ENTRIES).sum()) / years
 
-    ch = np.array([e[0] for e in ev.get("pl_cw_change", [])], dtype=float)
+    ch = np.array([e.time for e in rec.of(PlacementCaseworkerChange)], dtype=float)
     out["placement_caseworker_changes_per_child_year"] = per_child_year(int(((ch >= t0) & (ch < t1)).sum()))
 
-    in_home = frame(ev, "in_home", IN_HOME)
+    in_home = rec.frame(InHomeSpell)
     ih_days = _overlap(in_home["start"].to_numpy(float), in_home["end"].to_numpy(float), t0, t1)
     out["in_home_active_mean"] = float(ih_days.sum()) / span
     return out

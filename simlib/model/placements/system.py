@@ -32,7 +32,15 @@ from simlib.model.placements.in_home import InHomeSupport
 from simlib.model.placements.kpis import install_reporting
 from simlib.model.placements.pool import FosterHomePool
 from simlib.model.placements.visits import VisitBook
+from simlib.model.records import (
+    Breakdown,
+    CareEpisode,
+    PlacementCaseworkerChange,
+    PlacementNeed,
+    PlacementSpell,
+)
 from simlib.model.team import TimeWeighted
+from simlib.model.schedule import Call, call_in
 from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
@@ -63,13 +71,13 @@ class PlacementSystem:
         self.base_hazard = self.cfg.breakdown_per_year / YEAR
         homes = self.cfg.foster_homes
         self.exit_hazard = homes.leave_per_year / homes.initial / YEAR if homes.leave_per_year > 0 else 0.0
-        self.exit_version = 0
+        self.exit_call: Call | None = None  # the next home to stop
         self.in_care_level = TimeWeighted(ctx.env.now)  # children in care, time-weighted
         self.flushed = False  # open episodes logged at the end (placement_kpis.flush)
 
     def after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` after ``delay`` days (a bare timeout, no process)."""
-        self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
+        call_in(self.env, delay, fn, *args)
 
     # --- entry ----------------------------------------------------------------
     def start(self) -> None:
@@ -137,14 +145,15 @@ class PlacementSystem:
     def end_spell(self, child: Child, reason: str) -> None:
         if child.place == "emergency":
             self.n_emergency -= 1
-        self.log("pl_spell", child.cid, child.episode, child.spells, child.spell_start, self.env.now,
-                 child.place, child.home, reason)
+        self.log(PlacementSpell(child=child.cid, episode=child.episode, placement=child.spells,
+                                start=child.spell_start, end=self.env.now, place=child.place,
+                                home=child.home, end_reason=reason))
 
     def _need(self, child: Child, why: str) -> None:
         """The child needs a (new) place now: a free home, else an emergency place."""
         home = self.pool.take_free(child)
         emergency = home is None
-        self.log("pl_need", self.env.now, child.cid, emergency, why)
+        self.log(PlacementNeed(time=self.env.now, child=child.cid, emergency=emergency, why=why))
         if home is not None:
             if child.waiting:
                 self.pool.unwait(child)
@@ -188,17 +197,18 @@ class PlacementSystem:
             self.home_freed(home, exclude=child)
 
     # --- events ---------------------------------------------------------------------
-    def _breakdown(self, child: Child, version: int) -> None:
-        if not child.active or version != child.bd_version:
+    def _breakdown(self, child: Child) -> None:
+        child.bd_call = None
+        if not child.active:
             return
         now = self.env.now
         child.breakdowns += 1
-        self.log("pl_breakdown", now, child.cid, child.place)
+        self.log(Breakdown(time=now, child=child.cid, place=child.place))
         self.end_spell(child, "breakdown")
         old_home = child.home if child.place == "home" else None
         if child.reserved is not None:  # the promised home takes the child now
             home, child.reserved = child.reserved, None
-            self.log("pl_need", now, child.cid, False, "breakdown")
+            self.log(PlacementNeed(time=now, child=child.cid, emergency=False, why="breakdown"))
             self._start_spell(child, "home", home)
         else:
             self._need(child, "breakdown")
@@ -226,9 +236,12 @@ class PlacementSystem:
         self.log_episode(child, self.env.now, reason)
 
     def log_episode(self, child: Child, end: float, reason: str) -> None:
-        self.log("pl_episode", child.cid, child.episode, child.entered, end, reason, child.age_entry,
-                 child.spells, child.moves, child.breakdowns, child.changes, len(child.workers),
-                 child.visits_required, child.visits_done)
+        self.log(CareEpisode(
+            child=child.cid, episode=child.episode, start=child.entered, end=end, end_reason=reason,
+            age_at_start=child.age_entry, placements=child.spells, moves=child.moves,
+            breakdowns=child.breakdowns, caseworker_changes=child.changes, caseworkers=len(child.workers),
+            visits_required=child.visits_required, visits_done=child.visits_done,
+        ))
 
     def _turns_teen(self, child: Child) -> None:
         if child.active:
@@ -242,14 +255,15 @@ class PlacementSystem:
 
     def _redraw_exit(self) -> None:
         """Next home to stop: hazard per home x homes, redrawn when the count changes."""
-        self.exit_version += 1
+        if self.exit_call is not None:
+            self.exit_call.cancel()
+            self.exit_call = None
         rate = self.exit_hazard * self.pool.n_homes
         if rate > 0.0:
-            self.after(self.rng_homes.exponential(1.0 / rate), self._home_leaves, self.exit_version)
+            self.exit_call = call_in(self.env, self.rng_homes.exponential(1.0 / rate), self._home_leaves)
 
-    def _home_leaves(self, version: int) -> None:
-        if version != self.exit_version:
-            return
+    def _home_leaves(self) -> None:
+        self.exit_call = None
         left = self.pool.pick_leaving(self.rng_homes.random())
         self._redraw_exit()
         if left is None or left[1] is None:
@@ -272,7 +286,7 @@ class PlacementSystem:
             return
         now = self.env.now
         child.changes += 1
-        self.log("pl_cw_change", now, child.cid)
+        self.log(PlacementCaseworkerChange(time=now, child=child.cid))
         window = self.cfg.caseworker_change_window_days
         child.change_until = now + window
         self.update_hazard(child)
@@ -319,9 +333,11 @@ class PlacementSystem:
             child.bd_left = max(child.bd_left - child.rate * (now - child.bd_since), 0.0)
         child.bd_since = now
         child.rate = h
-        child.bd_version += 1
+        if child.bd_call is not None:
+            child.bd_call.cancel()
+            child.bd_call = None
         if h > 1e-12:  # below that, no breakdown within any horizon (and no overflow)
-            self.after(child.bd_left / h, self._breakdown, child, child.bd_version)
+            child.bd_call = call_in(self.env, child.bd_left / h, self._breakdown, child)
 
     # --- snapshots ---------------------------------------------------------------------
     def weekly(self) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+
+from simlib.model.records import VisitWindow
+
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
     from simlib.model.placements.child import Child
@@ -69,7 +72,8 @@ class VisitBook:
         child.visits_required += 1
         if done:
             child.visits_done += 1
-        self.log("pl_visit", child.cid, child.episode, start, now, done, given, needed)
+        self.log(VisitWindow(child=child.cid, episode=child.episode, start=start, end=now, done=done,
+                             hours_given=given, hours_needed=needed))
         if child.missed == done:  # the missed-visits factor switches
             child.missed = not done
             self.on_missed_change(child)

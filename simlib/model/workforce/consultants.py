@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simlib.model.units import DAYS_PER_MONTH, YEAR
+from simlib.model.records import ConsultantStart
+from simlib.model.schedule import call_at
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,7 +99,6 @@ class Consultants:
         posts: list[Post],
         budget: Budget,
         ledger: Ledger,
-        at: Callable[[float, Callable[[], None]], None],
         new_worker: Callable[[str, float], Caseworker],
         prior_experience: Callable[[np.random.Generator], float],
         join: Callable[[Caseworker], None],
@@ -109,7 +110,6 @@ class Consultants:
         self.posts = posts
         self.budget = budget
         self.ledger = ledger
-        self._at = at
         self._new_worker = new_worker
         self._prior_experience = prior_experience
         self._join = join  # the worker starts taking cases in its team
@@ -131,7 +131,7 @@ class Consultants:
             if post.employee is None and post.consultant is None and not post.pending:
                 post.pending = True
                 busy += 1
-                self._at(self.env.now + c.start_days, lambda p=post: self._start(p))
+                call_at(self.env, self.env.now + c.start_days, self._start, post)
 
     def _start(self, post: Post) -> None:
         post.pending = False
@@ -145,9 +145,9 @@ class Consultants:
         post.consultant = w
         post.contract_end = now + contract
         self.ledger.add(self.env.now, "consultants", 1)
-        self._log("consultant_start", self.env.now, post.role)
+        self._log(ConsultantStart(time=self.env.now, role=post.role))
         self._join(w)
-        self._at(post.contract_end, lambda: self._contract_end(post, w))
+        call_at(self.env, post.contract_end, self._contract_end, post, w)
 
     def _contract_end(self, post: Post, w: Caseworker) -> None:
         if post.consultant is w:

@@ -16,12 +16,14 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from simlib.model.schedule import Call, call_in
+
 
 
 class HazardClock:
     """Fires ``on_fire`` when the integrated hazard reaches an Exp(1) threshold."""
 
-    __slots__ = ("active", "env", "last", "left", "on_fire", "rate", "rng", "version")
+    __slots__ = ("active", "env", "last", "left", "on_fire", "pending", "rate", "rng")
 
     def __init__(self, env: simpy.Environment, rng: np.random.Generator, on_fire: Callable[[], None]) -> None:
         self.env = env
@@ -30,7 +32,7 @@ class HazardClock:
         self.rate = 0.0  # events per day
         self.left = float(rng.exponential())
         self.last = env.now
-        self.version = 0
+        self.pending: Call | None = None
         self.active = True
 
     def set_rate(self, rate_per_day: float) -> None:
@@ -45,18 +47,19 @@ class HazardClock:
 
     def stop(self) -> None:
         self.active = False
-        self.version += 1
+        if self.pending is not None:
+            self.pending.cancel()
 
     def _schedule(self) -> None:
-        self.version += 1
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
         if self.rate <= 0.0:
             return
-        version = self.version
-        self.env.timeout(self.left / self.rate).callbacks.append(lambda _ev: self._fire(version))
+        self.pending = call_in(self.env, self.left / self.rate, self._fire)
 
-    def _fire(self, version: int) -> None:
-        if version != self.version or not self.active:
-            return
+    def _fire(self) -> None:
+        self.pending = None
         self.left = float(self.rng.exponential())
         self.last = self.env.now
         self._schedule()  # recurring by default; on_fire may stop or change the rate

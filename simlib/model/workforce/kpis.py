@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simlib.model.team import TimeWeighted
+from simlib.model.records import CaseworkerChange
 from simlib.model.units import YEAR
 
 if TYPE_CHECKING:
@@ -31,14 +32,13 @@ if TYPE_CHECKING:
 
 
 OPEN_CASE_DAYS_PREFIX = "open_case_days_"
-CHANGE_EVENT = "caseworker_change"
 COUNTERS = ("employed", "present", "absent", "consultants", "vacant", "mentoring", "frozen")
 
 
 def record_caseworker_change(ctx: SimContext, role: str, n: int = 1) -> None:
     """Count ``n`` caseworker changes (for children) in ``role`` now."""
     for _ in range(n):
-        ctx.recorder.log(CHANGE_EVENT, ctx.env.now, role)
+        ctx.recorder.log(CaseworkerChange(time=ctx.env.now, role=role))
 
 
 def reassign_jobs(ctx: SimContext, team: Team, jobs: list[Job]) -> None:
@@ -73,7 +73,7 @@ def caseworker_changes_per_child_year(ctx: SimContext, t0: float, t1: float) -> 
     d0, d1 = float(weekly["day"].iloc[i0]), float(weekly["day"].iloc[i1])
     cols = [c for c in weekly.columns if c.startswith(OPEN_CASE_DAYS_PREFIX)]
     child_days = sum(float(weekly[c].iloc[i1] - weekly[c].iloc[i0]) for c in cols)
-    changes = sum(1 for ev in ctx.recorder.events.get(CHANGE_EVENT, ()) if d0 <= ev[0] < d1)
+    changes = sum(1 for ev in ctx.recorder.of(CaseworkerChange) if d0 <= ev.time < d1)
     return changes / (child_days / YEAR) if child_days > 0 else float("nan")
 
 

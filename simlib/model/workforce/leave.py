@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from simlib.model.schedule import call_at
+
 if TYPE_CHECKING:
     import simpy
 
@@ -28,7 +30,6 @@ class SickLeave:
         env: simpy.Environment,
         reassign_after_days: float,
         ledger: Ledger,
-        at: Callable[[float, Callable[[], None]], None],
         refresh: Callable[[Staffer], None],
         hand_over: Callable[[Caseworker, list[Job]], None],
         resume: Callable[[Caseworker], None],
@@ -36,7 +37,6 @@ class SickLeave:
         self.env = env
         self.reassign_after_days = reassign_after_days
         self.ledger = ledger
-        self._at = at
         self._refresh = refresh
         self._hand_over = hand_over  # give a worker's jobs to colleagues (caseworker changes)
         self._resume = resume  # a worker is back: let the team hand out waiting work
@@ -54,16 +54,14 @@ class SickLeave:
             self.ledger.add(now, "present", -1)
             self.ledger.add(now, "absent", 1)
             self._refresh(st)  # capacity 0: the cases stall
-            st.spell += 1
-            spell = st.spell
-            self._at(now + self.reassign_after_days, lambda: self._reassign(st, spell))
+            st.reassign_call = call_at(self.env, now + self.reassign_after_days, self._reassign, st)
         st.absent_until = until
-        st.absence_version += 1
-        version = st.absence_version
-        self._at(until, lambda: self._return(st, version))
+        if st.return_call is not None:
+            st.return_call.cancel()  # the absence is extended
+        st.return_call = call_at(self.env, until, self._return, st)
 
-    def _reassign(self, st: Staffer, spell: int) -> None:
-        if not st.absent or st.spell != spell or st.post.employee is not st:
+    def _reassign(self, st: Staffer) -> None:
+        if st.post.employee is not st:
             return
         w = st.worker
         jobs = list(w.jobs)
@@ -71,9 +69,13 @@ class SickLeave:
             w.remove(job)
         self._hand_over(w, jobs)
 
-    def _return(self, st: Staffer, version: int) -> None:
-        if version != st.absence_version or not st.absent or st.post.employee is not st:
+    def _return(self, st: Staffer) -> None:
+        if not st.absent or st.post.employee is not st:
             return
+        st.return_call = None
+        if st.reassign_call is not None:
+            st.reassign_call.cancel()  # back before the cases were handed over
+            st.reassign_call = None
         st.absent = False
         st.worker.available = True
         now = self.env.now

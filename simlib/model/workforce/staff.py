@@ -28,6 +28,8 @@ import numpy as np
 
 from simlib.model.caseworker import Caseworker, Job
 from simlib.model.context import SimContext
+from simlib.model.records import Departure, Resignation
+from simlib.model.schedule import Call, call_at
 from simlib.model.units import DAYS_PER_MONTH, YEAR
 from simlib.model.workforce.consultants import Budget, Consultants
 from simlib.model.workforce.hazard import HazardClock, overload_multiplier
@@ -82,7 +84,6 @@ class Staffer:
     """An employee: the caseworker plus tenure, absence and mentoring state."""
 
     __slots__ = (
-        "absence_version",
         "absent",
         "absent_until",
         "graduate",
@@ -95,8 +96,9 @@ class Staffer:
         "mentor",
         "post",
         "quit",
+        "reassign_call",
+        "return_call",
         "short_sick",
-        "spell",
         "worker",
     )
 
@@ -107,12 +109,12 @@ class Staffer:
         self.in_notice = False
         self.absent = False
         self.absent_until = 0.0
-        self.absence_version = 0  # bumps when an absence starts, is extended or ends early
-        self.spell = 0  # which absence (an extension stays the same spell)
+        self.return_call: Call | None = None  # the end of the current absence
+        self.reassign_call: Call | None = None  # handing over the cases of a long absence
         self.mentor: Staffer | None = None
         self.mentees: list[Staffer] = []
         self.last_area = worker.case_area
-        self.last_review = worker.ctx.env.now
+        self.last_review = worker.env.now
         self.load_factor = (1.0, 1.0)  # (turnover, long sick leave) overload multipliers
 
 
@@ -153,10 +155,10 @@ class Workforce:
         self.budget = Budget(self.env, self.ledger, self.posts, budget, self.cost_employee,
                              self.cost_consultant, staff.freeze_on_overrun)
         self.consultants = Consultants(
-            self.env, staff.consultants, self.posts, self.budget, self.ledger, self._at, self._new_worker,
+            self.env, staff.consultants, self.posts, self.budget, self.ledger, self._new_worker,
             self._prior_experience, join=self._join, withdraw=self._withdraw, log=ctx.recorder.log,
         )
-        self.leave = SickLeave(self.env, staff.reassign_after_days, self.ledger, self._at, self._refresh,
+        self.leave = SickLeave(self.env, staff.reassign_after_days, self.ledger, self._refresh,
                                hand_over=self._hand_over, resume=self._resume)
         self.mentoring = Mentoring(self.env, staff.mentoring, self.novice_days, self.ledger, self.staffers,
                                    self._refresh)
@@ -209,7 +211,7 @@ class Workforce:
             if not self.starting:
                 self.mentoring.find(st)
         elif now - w.hired_at < YEAR:
-            self._at(w.hired_at + YEAR, lambda: self._refresh(st))
+            call_at(self.env, w.hired_at + YEAR, lambda: self._refresh(st))
         self._refresh(st)
         self._join(w)
         if post.consultant is not None:  # the post is filled: the bridge ends
@@ -230,10 +232,7 @@ class Workforce:
         times = {hired + k * step for k in range(1, self.steps + 1)} | {hired + YEAR}
         for t in sorted(times):
             if t > self.env.now + 1e-9:
-                self._at(t, lambda: self._refresh(st))
-
-    def _at(self, t: float, fn) -> None:
-        self.env.timeout(max(t - self.env.now, 0.0)).callbacks.append(lambda _ev: fn())
+                call_at(self.env, t, lambda: self._refresh(st))
 
     # --- what the collaborators may do to a team ----------------------------------
     def _join(self, w: Caseworker) -> None:
@@ -298,19 +297,20 @@ class Workforce:
     def _resign(self, st: Staffer) -> None:
         st.in_notice = True
         st.quit.stop()
-        self.ctx.recorder.log("resignation", self.env.now, st.post.role)
-        self._at(self.env.now + self.staff.notice_days, lambda: self._depart(st))
+        self.ctx.recorder.log(Resignation(time=self.env.now, role=st.post.role))
+        call_at(self.env, self.env.now + self.staff.notice_days, lambda: self._depart(st))
 
     def _depart(self, st: Staffer) -> None:
         now = self.env.now
         post, w = st.post, st.worker
         for clock in (st.quit, st.long_sick, st.short_sick):
             clock.stop()
-        st.absence_version += 1
+        if st.return_call is not None:
+            st.return_call.cancel()
         self.ledger.add(now, "absent" if st.absent else "present", -1)
         self.ledger.add(now, "employed", -1)
         self.ledger.leaves.append(now)
-        self.ctx.recorder.log("departure", now, post.role, now - w.hired_at)
+        self.ctx.recorder.log(Departure(time=now, role=post.role, tenure_days=now - w.hired_at))
         self.staffers.remove(st)
         post.employee = None
         self.mentoring.release(st)
@@ -322,7 +322,7 @@ class Workforce:
     def _open_vacancy(self, post: Post) -> None:
         self.ledger.add(self.env.now, "vacant", 1)
         post.fill_at = self.env.now + self.staff.time_to_fill_days.sample(post.rng)
-        self._at(post.fill_at, lambda: self._fill(post))
+        call_at(self.env, post.fill_at, lambda: self._fill(post))
         self.consultants.consider()
 
     def _fill(self, post: Post) -> None:

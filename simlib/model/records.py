@@ -1,0 +1,133 @@
+"""The records a replication keeps: one named tuple per kind of event, built with keywords.
+
+A record's columns come from its type (``Record._fields``), so a frame of them
+needs no tuple of names kept in another file. The recorder keeps them in lists
+(cheap on the hot path) and turns them into DataFrames once, after the run.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class ReferralRecord(NamedTuple):
+    """A referral whose screening decision is made (or that went straight to investigation)."""
+
+    arrived: float
+    child: int
+    age: float
+    urgent: bool
+    screened: float
+    opened: bool
+
+
+class InvestigationRecord(NamedTuple):
+    """An investigation at its decision."""
+
+    referred: float
+    opened: float
+    assigned: float
+    decided: float
+    urgent: bool
+    complex: bool
+    hours_needed: float
+    hours_done: float
+    caseload_during: float
+    heard: bool
+    rushed: bool
+    outcome: str
+    caseworker_changes: int
+
+
+class CaseworkerChange(NamedTuple):
+    """A child's case moved to another caseworker (any role)."""
+
+    time: float
+    role: str
+
+
+class Resignation(NamedTuple):
+    time: float
+    role: str
+
+
+class Departure(NamedTuple):
+    time: float
+    role: str
+    tenure_days: float
+
+
+class ConsultantStart(NamedTuple):
+    time: float
+    role: str
+
+
+class PlacementSpell(NamedTuple):
+    """One stay of a child in one place (a foster home or an emergency place)."""
+
+    child: int
+    episode: int
+    placement: int
+    start: float
+    end: float
+    place: str
+    home: int | None
+    end_reason: str
+
+
+class CareEpisode(NamedTuple):
+    """One care episode of a child, from entering care to leaving it (or the run's end)."""
+
+    child: int
+    episode: int
+    start: float
+    end: float
+    end_reason: str
+    age_at_start: float
+    placements: int
+    moves: int
+    breakdowns: int
+    caseworker_changes: int
+    caseworkers: int
+    visits_required: int
+    visits_done: int
+
+
+class PlacementNeed(NamedTuple):
+    """A child needed a (new) place: entry, escalation or re-placement; was a home free?"""
+
+    time: float
+    child: int
+    emergency: bool
+    why: str
+
+
+class Breakdown(NamedTuple):
+    time: float
+    child: int
+    place: str
+
+
+class VisitWindow(NamedTuple):
+    """One due window of a required visit, at its end: was the visit made?"""
+
+    child: int
+    episode: int
+    start: float
+    end: float
+    done: bool
+    hours_given: float
+    hours_needed: float
+
+
+class PlacementCaseworkerChange(NamedTuple):
+    time: float
+    child: int
+
+
+class InHomeSpell(NamedTuple):
+    child: int
+    start: float
+    end: float
+    end_reason: str
+    age_at_start: float
