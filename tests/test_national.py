@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from simlib.analysis import national as nat
-from simlib.scenario import load_scenario
+from simlib.scenario import load_scenario, rules
 
 
 def _frame():
@@ -72,8 +72,12 @@ def test_scaling_follows_the_child_population():
     assert small.name == "tiny"
     assert small.referrals.per_year == pytest.approx(base.referrals.per_year / 10)
     assert small.municipality.children_0_17 == base.municipality.children_0_17 // 10
-    assert small.staff.investigators_fte == round(base.staff.investigators_fte / 10)
-    assert small.staff.intake_fte >= 1 and small.staff.placement_fte >= 1
+    # whole posts, at least one per role, and the scaled budget funds exactly them (one rule)
+    posts = rules.scaled_posts(base, 0.1)
+    assert min(posts.values()) >= 1
+    assert rules.funded_posts(small) == posts
+    assert rules.fixed_posts(small) == posts
+    assert small.staff.budget_sek_per_year == sum(posts.values()) * base.staff.cost_per_fte_sek
     assert sum(small.staff.role_shares.model_dump().values()) == pytest.approx(1.0)
     # rates and rules do not scale
     assert small.screening.open_share == base.screening.open_share

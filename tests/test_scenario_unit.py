@@ -306,3 +306,45 @@ def test_importing_simlib_is_light():
     code = "import sys, simlib; print(sorted(m for m in ('numpy', 'pandas', 'pydantic', 'simpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- scenario-level rules (simlib.scenario.rules) ---------------------------------
+
+
+@pytest.mark.parametrize("budget", [8e5, 3.0e6, 36.8e6, 36.8e6 + 7.99e5, 1.23e8])
+def test_budget_for_posts_inverts_funded_posts(budget: float) -> None:
+    from simlib.scenario import rules
+
+    sc = with_overrides(load_scenario("baseline"), {"staff.budget_sek_per_year": budget})
+    posts = rules.funded_posts(sc)
+    assert sum(posts.values()) == int(budget // sc.staff.cost_per_fte_sek)  # never more than paid for
+    again = with_overrides(sc, rules.budget_for_posts(sc, posts))
+    assert rules.funded_posts(again) == posts
+
+
+def test_cap_rule_per_mode() -> None:
+    from simlib.scenario import rules
+
+    base = load_scenario("baseline")
+    sustainable = base.investigation.child_heard.sustainable_caseload
+    for mode, assigned, reported in (("hard", 12, 12), ("soft", None, 12), ("none", None, None)):
+        sc = with_overrides(base, {"investigation.caseload_cap": 12, "investigation.cap_mode": mode})
+        rule = rules.cap_rule(sc, "investigation")
+        assert (rule.assignment_cap, rule.reported_cap) == (assigned, reported), mode
+        assert rule.overload_reference == (sustainable if mode == "none" else min(sustainable, 12.0))
+    assert rules.cap_rule(base, "intake").assignment_cap is None
+
+
+def test_introspection_reads_bounds_types_and_values_at_dotted_keys() -> None:
+    from simlib.scenario import introspect
+    from simlib.scenario.schema import Investigation
+
+    base = load_scenario("baseline")
+    cap = introspect.bounds(introspect.field_at_key("investigation.caseload_cap"))
+    assert (cap.low, cap.high, cap.nullable) == (1, 500, True)
+    assert introspect.field_bounds(Investigation, "caseload_cap") == (1.0, 500.0)
+    assert introspect.is_integer_key(base, "staff.investigators_fte")
+    assert not introspect.is_integer_key(base, "referrals.per_year")
+    assert not introspect.is_integer_key(base, "staff.dynamics")  # a bool is no number here
+    assert introspect.value_at(base, "investigation.hours.mean") == base.investigation.hours.mean
+    assert introspect.field_at_key("investigation.no_such_key") is None

@@ -20,6 +20,7 @@ import pandas as pd
 
 from simlib.experiments.intervals import t_interval
 from simlib.scenario.loader import with_overrides
+from simlib.scenario.rules import budget_for_posts, staffed_posts
 from simlib.scenario.schema import Scenario
 
 
@@ -30,30 +31,9 @@ def with_investigators(scenario: Scenario, extra: int) -> Scenario:
     the budget for ``extra`` more posts, all of them in the investigation role.
     Both are set, so the scenario means the same in either mode.
     """
-    staff = scenario.staff
-    cost = staff.cost_per_fte_sek
-    if staff.dynamics:
-        funded = (staff.budget_sek_per_year or 0.0) / cost
-        posts = {
-            r: funded * getattr(staff.role_shares, r)
-            for r in ("intake", "investigation", "placement")
-        }
-    else:
-        posts = {
-            "intake": staff.intake_fte,
-            "investigation": staff.investigators_fte,
-            "placement": staff.placement_fte,
-        }
+    posts = staffed_posts(scenario)
     posts["investigation"] += extra
-    total = sum(posts.values())
-    changes = {
-        "staff.investigators_fte": staff.investigators_fte + extra,
-        "staff.budget_sek_per_year": total * cost,
-        "staff.role_shares.intake": posts["intake"] / total,
-        "staff.role_shares.investigation": posts["investigation"] / total,
-        "staff.role_shares.placement": 1.0 - (posts["intake"] + posts["investigation"]) / total,
-    }
-    return with_overrides(scenario, changes)
+    return with_overrides(scenario, budget_for_posts(scenario, posts))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from simlib.analysis.derived import results_with_derived
+from simlib.scenario.rules import budget_for_posts, scaled_posts
 from simlib.scenario.loader import load_scenario, with_overrides
 from simlib.scenario.schema import Scenario
 
@@ -79,34 +80,17 @@ def scale_scenario(scenario: Scenario, children: float, name: str | None = None)
     """The scenario resized to a municipality with ``children`` children aged 0-17.
 
     Volumes, budget and stocks scale by k = children / scenario children. Staff
-    are rounded to whole posts with at least one per role (a unit cannot run on
-    0.7 of an intake worker): the fixed FTEs directly, and with budget-funded
-    staffing the posts the scaled budget buys per role; the budget and role
-    shares are then set to pay for exactly those posts.
+    are whole posts with at least one per role (``rules.scaled_posts``), and the
+    budget and role shares are set to pay for exactly those posts
+    (``rules.budget_for_posts``).
     """
     k = children / scenario.municipality.children_0_17
-    staff, pl = scenario.staff, scenario.placements
-    roles = {
-        "intake": "intake_fte",
-        "investigation": "investigators_fte",
-        "placement": "placement_fte",
-    }
-    fte = {field: max(1, round(getattr(staff, field) * k)) for field in roles.values()}
-    if staff.dynamics:  # the budget funds posts: whole posts per role, at least one each
-        funded = (staff.budget_sek_per_year or 0.0) * k / staff.cost_per_fte_sek
-        posts = {r: max(1, round(funded * getattr(staff.role_shares, r))) for r in roles}
-    else:  # the fixed FTEs are the staffing
-        posts = {r: fte[field] for r, field in roles.items()}
-    total = sum(posts.values())
+    pl = scenario.placements
     changes: dict[str, object] = {
         "municipality.children_0_17": max(1, round(children)),
         "municipality.population": max(1, round(scenario.municipality.population * k)),
         "referrals.per_year": scenario.referrals.per_year * k,
-        **{f"staff.{field}": n for field, n in fte.items()},
-        "staff.budget_sek_per_year": total * staff.cost_per_fte_sek,
-        "staff.role_shares.intake": posts["intake"] / total,
-        "staff.role_shares.investigation": posts["investigation"] / total,
-        "staff.role_shares.placement": 1.0 - (posts["intake"] + posts["investigation"]) / total,
+        **budget_for_posts(scenario, scaled_posts(scenario, k)),
         "placements.initial_in_care": round(pl.initial_in_care * k),
         "placements.foster_homes.initial": round(pl.foster_homes.initial * k),
         "placements.foster_homes.recruited_per_year": pl.foster_homes.recruited_per_year * k,

@@ -22,20 +22,13 @@ import pandas as pd
 
 from simlib.experiments.intervals import t_interval
 from simlib.experiments.replications import resolve, run_all
-from simlib.scenario.loader import scenario_dict, with_overrides
+from simlib.scenario.introspect import is_integer_key, value_at
+from simlib.scenario.loader import with_overrides
 from simlib.scenario.schema import Scenario
 
 Ranges = Mapping[str, tuple[float, float]]
 TORNADO_COLUMNS = ["parameter", "low", "high", "kpi", "base", "at_low", "at_high",
                    "diff_low", "diff_high", "diff_low_ci", "diff_high_ci", "swing"]
-
-
-def value_at(scenario: Scenario, key: str) -> Any:
-    """The value of a dotted key in a scenario ('investigation.hours.mean')."""
-    node: Any = scenario_dict(scenario)
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 def relative_ranges(scenario: Scenario, keys: Sequence[str], rel: float = 0.2) -> dict[str, tuple[float, float]]:
@@ -46,12 +39,12 @@ def relative_ranges(scenario: Scenario, keys: Sequence[str], rel: float = 0.2) -
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise TypeError(f"{key} is not a number in {scenario.name} (got {v!r})")
         lo, hi = v * (1 - rel), v * (1 + rel)
-        out[key] = (round(lo), round(hi)) if isinstance(v, int) else (lo, hi)
+        out[key] = (round(lo), round(hi)) if is_integer_key(scenario, key) else (lo, hi)
     return out
 
 
 def _point(base: Scenario, values: Mapping[str, float], name: str) -> Scenario:
-    changes = {k: (round(v) if isinstance(value_at(base, k), int) else float(v)) for k, v in values.items()}
+    changes = {k: (round(v) if is_integer_key(base, k) else float(v)) for k, v in values.items()}
     sc = with_overrides(base, changes)
     return sc.model_copy(update={"metadata": sc.metadata.model_copy(update={"name": name})})
 

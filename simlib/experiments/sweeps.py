@@ -14,54 +14,24 @@ from __future__ import annotations
 
 import itertools
 import math
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
 from simlib.experiments.parallel import execute
 from simlib.experiments.replications import ReplicationTask, replication_task, resolve
 from simlib.experiments.store import CELL_COLUMNS, Store, new_manifest
 from simlib.scenario.errors import Problem, ScenarioError
-from simlib.scenario.loader import scenario_dict, scenario_hash, with_overrides
+from simlib.scenario.introspect import is_integer_key
+from simlib.scenario.loader import scenario_hash, with_overrides
 from simlib.scenario.schema import Scenario
 
 SAMPLERS = ("lhs", "sobol")
 # Sample-point seeds come from their own spawn key, apart from the replications'.
 SAMPLE_SPAWN_KEY = 2**32 - 1
-
-
-def _unwrap(annotation: Any) -> list[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
-    return [annotation]
-
-
-def _is_int_key(base: Scenario, key: str) -> bool:
-    """Whether a dotted key holds an integer (so sampled values are rounded)."""
-    node: Any = scenario_dict(base)
-    model: type[BaseModel] | None = Scenario
-    kinds: list[Any] = []
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-        field = None
-        if model is not None:
-            field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
-        kinds = _unwrap(field.annotation) if field is not None else []
-        model = next((t for t in kinds if isinstance(t, type) and issubclass(t, BaseModel)), None)
-    if isinstance(node, bool):
-        return False
-    if isinstance(node, int):
-        return True
-    return int in kinds and float not in kinds
 
 
 def sample_points(
@@ -87,7 +57,7 @@ def sample_points(
     lows = np.array([ranges[k][0] for k in keys], dtype=float)
     highs = np.array([ranges[k][1] for k in keys], dtype=float)
     values = qmc.scale(unit, lows, highs) if len(keys) else unit
-    ints = [_is_int_key(base, k) for k in keys]
+    ints = [is_integer_key(base, k) for k in keys]
     return [
         {k: (round(v) if is_int else float(v)) for k, v, is_int in zip(keys, row, ints, strict=True)}
         for row in values

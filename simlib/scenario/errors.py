@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import difflib
 import math
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
-from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+
+from simlib.scenario.introspect import bounds, field_at, unwrap
 
 
 @dataclass(frozen=True)
@@ -47,72 +46,12 @@ class ScenarioError(ValueError):
         return "\n".join(self.lines())
 
 
-def _unwrap(annotation: Any) -> list[Any]:
-    """The concrete types inside Optional/Union/Annotated/tuple annotations."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(annotation):
-            out.extend(_unwrap(arg))
-        return out
-    return [annotation]
-
-
-def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> FieldInfo | None:
-    """Find the FieldInfo a pydantic error location points at, if any.
-
-    A distribution is a discriminated union: its tag ('lognormal') follows the
-    field name in the location and selects the member model.
-    """
-    current: type[BaseModel] | None = model
-    info: FieldInfo | None = None
-    i = 0
-    while i < len(loc):
-        part = loc[i]
-        if current is None:
-            return None
-        fields = current.model_fields
-        name = next((n for n, f in fields.items() if part in (n, f.alias)), None)
-        if name is None:
-            return None
-        info = fields[name]
-        members = [
-            t for t in _unwrap(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)
-        ]
-        i += 1
-        if len(members) > 1 and i < len(loc):
-            tag = loc[i]
-            current = next((m for m in members if _kind_of(m) == tag), None)
-            i += 1
-        else:
-            current = members[0] if len(members) == 1 else None
-    return info
-
-
-def _kind_of(model: type[BaseModel]) -> Any:
-    kind = model.model_fields.get("kind")
-    return None if kind is None else kind.default
-
-
 def allowed_range(info: FieldInfo | None) -> str | None:
     """Human text for a field's bounds, e.g. 'from 1 to 500, or null'."""
     if info is None:
         return None
-    lo = hi = None
-    lo_strict = hi_strict = False
-    for meta in list(info.metadata) + _annotated_metadata(info.annotation):
-        if isinstance(meta, Ge):
-            lo = meta.ge
-        elif isinstance(meta, Gt):
-            lo, lo_strict = meta.gt, True
-        elif isinstance(meta, Le):
-            hi = meta.le
-        elif isinstance(meta, Lt):
-            hi, hi_strict = meta.lt, True
-        elif isinstance(meta, (MinLen, MaxLen)):
-            continue
+    b = bounds(info)
+    lo, hi, lo_strict, hi_strict = b.low, b.high, b.low_strict, b.high_strict
     if lo is None and hi is None:
         return None
     parts = []
@@ -121,19 +60,9 @@ def allowed_range(info: FieldInfo | None) -> str | None:
     if hi is not None:
         parts.append(f"{'below' if hi_strict else 'at most'} {_fmt(hi)}")
     text = " and ".join(parts)
-    if type(None) in _unwrap(info.annotation):
+    if b.nullable:
         text += ", or null"
     return text
-
-
-def _annotated_metadata(annotation: Any) -> list[Any]:
-    out: list[Any] = []
-    for arg in [annotation, *typing.get_args(annotation)]:
-        if typing.get_origin(arg) is typing.Annotated:
-            inner = typing.get_args(arg)
-            for meta in inner[1:]:
-                out.extend(getattr(meta, "metadata", [meta]))
-    return out
 
 
 def _fmt(x: Any) -> str:
@@ -155,7 +84,7 @@ def valid_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     for name, info in model.model_fields.items():
         key = f"{prefix}{info.alias or name}"
         keys.append(key)
-        for t in _unwrap(info.annotation):
+        for t in unwrap(info.annotation):
             if isinstance(t, type) and issubclass(t, BaseModel):
                 keys.extend(valid_keys(t, key + "."))
     return sorted(set(keys))
@@ -195,7 +124,7 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel]) -> li
         path = _dotted(loc, model)
         kind = err["type"]
         given = err.get("input")
-        info = _field_at(model, tuple(p for p in loc if not isinstance(p, int)))
+        info = field_at(model, tuple(p for p in loc if not isinstance(p, int)))
         rng = allowed_range(info)
         if kind == "extra_forbidden":
             hint = suggest(path, model)

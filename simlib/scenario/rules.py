@@ -78,6 +78,23 @@ def fixed_cost(scenario: Scenario) -> float:
     return sum(fixed_posts(scenario).values()) * scenario.staff.cost_per_fte_sek
 
 
+def scaled_posts(scenario: Scenario, k: float) -> dict[str, int]:
+    """Whole posts per role of the scenario resized by ``k``, at least one per role.
+
+    Budget-funded staffing: the posts ``k`` times the budget funds (``funded_posts``);
+    fixed staffing: each fixed count times ``k``, rounded. A unit cannot run on 0.7
+    of an intake worker, so every role keeps at least one post.
+    """
+    staff = scenario.staff
+    if staff.dynamics:
+        budget = (staff.budget_sek_per_year or 0.0) * k
+        scaled = scenario.model_copy(update={"staff": staff.model_copy(update={"budget_sek_per_year": budget})})
+        posts = funded_posts(scaled)
+    else:
+        posts = {role: round(n * k) for role, n in fixed_posts(scenario).items()}
+    return {role: max(1, n) for role, n in posts.items()}
+
+
 def budget_for_posts(scenario: Scenario, posts: dict[str, int]) -> dict[str, Any]:
     """Dotted overrides (budget, role shares, fixed counts) that fund exactly ``posts``.
 

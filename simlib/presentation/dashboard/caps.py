@@ -25,7 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simlib.experiments.replications import resolve
-from simlib.scenario.rules import funded_posts
+from simlib.scenario.rules import staffed_posts
 from simlib.presentation.i18n import fmt_ci, fmt_diff, fmt_number, fmt_value, kpi_label
 from simlib.presentation.plots import weekly_band
 from simlib.presentation.dashboard.levers import lever_overrides, slider_specs
@@ -134,8 +134,7 @@ class CapDashboard:
         sc, reps = self.scenario(), self.reps.value
         preview, base_preview = (resolve(s, years=self.run.preview_years) for s in (sc, self.baseline))
         self._current = (sc, preview, reps)
-        posts = funded_posts(sc) if sc.staff.dynamics else {
-            "intake": sc.staff.intake_fte, "investigation": sc.staff.investigators_fte, "placement": sc.staff.placement_fte}
+        posts = staffed_posts(sc)
         self.staffing.value = html.escape(
             self._t("dashboard.staffing", fte=posts["investigation"], total=sum(posts.values()))
         )

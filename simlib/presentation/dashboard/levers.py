@@ -7,33 +7,15 @@ scenario's value, so no slider can ask for an invalid scenario.
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
 
 from simlib.presentation.dashboard.settings import fast_mode, settings
+from simlib.scenario.introspect import field_bounds
 from simlib.scenario.loader import with_overrides
+from simlib.scenario.rules import FTE_FIELDS, fixed_cost, funded_posts
 from simlib.scenario.schema import Investigation, Scenario, Staff
-
-
-def schema_bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
-    """(low, high) of a field from its pydantic metadata (ge/gt, le/lt), through Optional."""
-    info = model.model_fields[name]
-    metadata = list(info.metadata)
-    for arg in typing.get_args(info.annotation):  # Optional[Annotated[int, Field(...)]]
-        for extra in getattr(arg, "__metadata__", ()):
-            metadata.extend(getattr(extra, "metadata", [extra]))
-    low = high = None
-    for item in metadata:
-        for attr in ("ge", "gt"):
-            if getattr(item, attr, None) is not None:
-                low = float(getattr(item, attr))
-        for attr in ("le", "lt"):
-            if getattr(item, attr, None) is not None:
-                high = float(getattr(item, attr))
-    return low, high
 
 
 @dataclass(frozen=True)
@@ -54,13 +36,13 @@ def slider_specs(scenario: Scenario) -> dict[str, SliderSpec]:
     sustainable caseload (cap) and 0.5x to 2x today's budget, in whole FTEs.
     """
     inv, staff = scenario.investigation, scenario.staff
-    cap_lo, cap_hi = schema_bounds(Investigation, "caseload_cap")
+    cap_lo, cap_hi = field_bounds(Investigation, "caseload_cap")
     sustainable = inv.child_heard.sustainable_caseload
     cap_hi = min(cap_hi or 500, round(4 * sustainable))
     cap_lo = cap_lo or 1
     cap_value = inv.caseload_cap if inv.caseload_cap is not None else round(sustainable)
-    bud_lo, bud_hi = schema_bounds(Staff, "budget_sek_per_year")
-    budget = staff.budget_sek_per_year or _fixed_cost(scenario)
+    bud_lo, bud_hi = field_bounds(Staff, "budget_sek_per_year")
+    budget = staff.budget_sek_per_year or fixed_cost(scenario)
     fte_cost = staff.cost_per_fte_sek
     low = max(bud_lo or 0, fte_cost * round(0.5 * budget / fte_cost))
     high = min(bud_hi or float("inf"), fte_cost * round(2 * budget / fte_cost))
@@ -70,11 +52,6 @@ def slider_specs(scenario: Scenario) -> dict[str, SliderSpec]:
         "budget": SliderSpec(low, high, fte_cost, min(max(budget, low), high)),
         "reps": SliderSpec(2, reps_hi, 1, settings().reps),
     }
-
-
-def _fixed_cost(scenario: Scenario) -> float:
-    staff = scenario.staff
-    return (staff.intake_fte + staff.investigators_fte + staff.placement_fte) * staff.cost_per_fte_sek
 
 
 def lever_overrides(scenario: Scenario, cap: int, cap_mode: str, budget: float) -> dict[str, Any]:
@@ -94,10 +71,8 @@ def lever_overrides(scenario: Scenario, cap: int, cap_mode: str, budget: float) 
         "staff.budget_sek_per_year": float(budget),
     }
     if not staff.dynamics:
-        from simlib.scenario.rules import funded_posts
-
         funded = with_overrides(scenario, {"staff.budget_sek_per_year": float(budget)})
         posts = funded_posts(funded)
-        for role, key in (("intake", "intake_fte"), ("investigation", "investigators_fte"), ("placement", "placement_fte")):
-            changes[f"staff.{key}"] = max(1, posts[role])
+        for role, field in FTE_FIELDS.items():
+            changes[f"staff.{field}"] = max(1, posts[role])
     return changes
