@@ -54,6 +54,7 @@ lock:
 
 lint: venv
 	$(BIN)/ruff check simlib tests
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf out build dist .pytest_cache .hypothesis .benchmarks .ruff_cache *.egg-info

@@ -20,6 +20,7 @@ TIERS = {
     "test_i18n.py": "unit",
     "test_catalogue.py": "unit",
     "test_cli_errors.py": "unit",
+    "test_layout.py": "unit",
     "test_model_functional.py": "functional",
     "test_experiments.py": "functional",
     "test_cli_run.py": "functional",
