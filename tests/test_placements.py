@@ -155,7 +155,7 @@ def checked_weekly() -> Iterator[list[int]]:
 
         def check() -> dict:
             system.check()
-            if team.cap is not None and team.cap_mode == "hard":
+            if team.cap is not None:  # the assignment cap: set for a hard cap only
                 assert all(len(w.jobs) <= team.cap for w in team.workers)
             checks[0] += 1
             return {}
