@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from simlib.scenario.loader import (
     LoadedScenario,
     Provenance,
     load,
+    read_yaml,
     resolve_path,
     scenario_dict,
     split_provenance,
@@ -194,7 +194,7 @@ def missing_provenance(scenario: str | Path | LoadedScenario) -> list[str]:
 
 def own_keys(path: str | Path) -> set[str]:
     """The model keys a scenario file sets itself (not inherited; metadata and extends excluded)."""
-    raw = yaml.safe_load(resolve_path(path).read_text(encoding="utf-8")) or {}
+    raw = read_yaml(resolve_path(path))
     raw.pop("extends", None)
     raw.pop("metadata", None)
     values, _ = split_provenance(raw)

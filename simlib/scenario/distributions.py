@@ -12,10 +12,10 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-PositiveFloat = Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)]
-CoefficientOfVariation = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, le=1e7, allow_inf_nan=False)]
+CoefficientOfVariation = Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)]
 
 
 class _Distribution(BaseModel):
@@ -138,7 +138,7 @@ class Uniform(_Distribution):
     """A plain range, for quantities known only as 'between a and b'."""
 
     kind: Literal["uniform"] = "uniform"
-    low: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+    low: Annotated[float, Strict(), Field(ge=0, le=1e7, allow_inf_nan=False)]
     high: PositiveFloat
 
     @model_validator(mode="after")
@@ -166,8 +166,8 @@ class Triangular(_Distribution):
     """Expert ranges given as low, most likely, high (e.g. screening 1-2-4 h)."""
 
     kind: Literal["triangular"] = "triangular"
-    low: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
-    mode: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+    low: Annotated[float, Strict(), Field(ge=0, le=1e7, allow_inf_nan=False)]
+    mode: Annotated[float, Strict(), Field(ge=0, le=1e7, allow_inf_nan=False)]
     high: PositiveFloat
 
     @model_validator(mode="after")
@@ -200,3 +200,6 @@ Distribution = Annotated[
 ]
 
 DISTRIBUTION_KINDS = ("exponential", "deterministic", "lognormal", "gamma", "uniform", "triangular")
+KIND_MODELS: dict[str, type[_Distribution]] = {
+    m.model_fields["kind"].default: m for m in (Exponential, Deterministic, Lognormal, Gamma, Uniform, Triangular)
+}

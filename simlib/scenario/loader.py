@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from simlib.scenario import yamlio
+from simlib.scenario.yamlio import MAX_FILE_BYTES, MAX_NODES, read_yaml, yaml_problem  # noqa: F401 - re-exported
 from simlib.scenario.errors import Problem, ScenarioError, problems_from_validation, suggest
 from simlib.scenario.schema import Scenario
 
-MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 20
-MAX_NODES = 100_000  # a scenario has a few hundred values; YAML aliases can expand to billions
 PROVENANCE_KEYS = frozenset({"value", "source", "assumed", "unit", "note"})
 DESCRIPTIVE_KEYS = ("source", "assumed", "unit", "note")
 
@@ -77,56 +78,6 @@ def resolve_path(name_or_path: str | Path) -> Path:
     return candidate if candidate.exists() else path
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    where = str(path)
-    if not path.exists():
-        raise ScenarioError([Problem("", f"file not found: {where}")])
-    if path.is_dir():
-        raise ScenarioError([Problem("", f"{where} is a folder, not a scenario file")])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(
-            [Problem("", f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}")],
-            where,
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem("", "not a text file (expected UTF-8 YAML)")], where) from None
-    if not text.strip():
-        raise ScenarioError([Problem("", "the file is empty; expected a YAML mapping of sections")], where)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "could not be parsed"
-        raise ScenarioError([Problem("", f"not valid YAML{at}: {problem}")], where) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem("", f"expected a YAML mapping of sections, got {type(data).__name__}")], where
-        )
-    _check_size(data, where)
-    return data
-
-
-def _check_size(data: Any, where: str) -> None:
-    """Refuse absurdly large trees (e.g. nested YAML aliases) before walking them recursively."""
-    stack, seen = [data], 0
-    while stack:
-        node = stack.pop()
-        seen += 1
-        if seen > MAX_NODES:
-            raise ScenarioError(
-                [Problem("", f"more than {MAX_NODES:,} values (counting YAML aliases); not a scenario file")],
-                where,
-            )
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
 def _is_provenance_leaf(node: Any) -> bool:
     return isinstance(node, dict) and "value" in node and set(node) <= PROVENANCE_KEYS and len(node) > 1
 
@@ -138,6 +89,13 @@ def split_provenance(
     notes: dict[str, Provenance] = {}
     if _is_provenance_leaf(node):
         meta = {k: node.get(k) for k in DESCRIPTIVE_KEYS}
+        bad = [
+            Problem(f"{prefix}.{k}" if prefix else k, f"must be text (quote it), got {_kind_name(v)}")
+            for k, v in meta.items()
+            if v is not None and not isinstance(v, str)
+        ]
+        if bad:
+            raise ScenarioError(bad, file)
         notes[prefix] = Provenance(**meta, file=file)
         value, inner = split_provenance(node["value"], prefix, file)
         notes.update({k: v for k, v in inner.items() if k != prefix})
@@ -152,6 +110,13 @@ def split_provenance(
             notes.update(child_notes)
         return out, notes
     return node, notes
+
+
+def _kind_name(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_provenance_keys(node: dict[Any, Any], prefix: str, file: str | None) -> None:
@@ -174,8 +139,9 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in top.items():
         old = out.get(key)
+        # a new 'kind' replaces a distribution; a stray 'kind:' in a section merges (and is named)
         same_kind = not (isinstance(value, dict) and "kind" in value) or (
-            isinstance(old, dict) and old.get("kind") == value.get("kind")
+            isinstance(old, dict) and old.get("kind", value.get("kind")) == value.get("kind")
         )
         if isinstance(old, dict) and isinstance(value, dict) and same_kind:
             out[key] = deep_merge(old, value)
@@ -184,14 +150,22 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def _real(path: Path) -> Path:
+    """The absolute path with symlinks resolved (a symlink loop is left for the reader to name)."""
+    return Path(os.path.realpath(path))
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, Provenance], list[str]]:
-    path = path.resolve()
+    path = _real(path)
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([Problem("extends", f"extends cycle: {cycle}")], str(chain[0]))
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([Problem("extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")], str(path))
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     parent_ref = raw.pop("extends", None)
     values, notes = split_provenance(raw, file=path.name)
     # each file is named after itself unless it says otherwise (never after its parent)
@@ -206,8 +180,13 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
         return values, notes, files
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError([Problem("extends", f"must be a relative file path, got {parent_ref!r}")], str(path))
-    parent_path = (path.parent / parent_ref).resolve()
-    if not parent_path.exists():
+    parent_path = _real(path.parent / parent_ref)
+    # only scenario files: a parent such as /etc/shadow is never opened, so never echoed as keys
+    if parent_path.suffix.lower() not in SCENARIO_SUFFIXES or Path(parent_ref).suffix.lower() not in SCENARIO_SUFFIXES:
+        raise ScenarioError(
+            [Problem("extends", f"must name a scenario file ending in .yaml or .yml, got {parent_ref!r}")], str(path)
+        )
+    if not os.path.lexists(parent_path):
         raise ScenarioError(
             [Problem("extends", f"parent file not found: {parent_ref} (looked in {path.parent})")], str(path)
         )
@@ -228,19 +207,32 @@ def _leaf_paths(node: Any, prefix: str = "") -> Iterable[str]:
         yield prefix
 
 
+def parse_value(raw: str, option: str = "--set", key: str = "") -> Any:
+    """A command-line value typed as YAML 1.2 reads it ('15' -> 15, 'null' -> None, '1e6' -> 1e6).
+
+    A form that YAML 1.1 reads as another number (015, 1:30, 1_000) or a mapping with
+    a duplicate key is refused, naming the option; text that is not YAML stays text.
+    """
+    if not raw.strip():
+        return None
+    try:
+        return yamlio.parse(raw)
+    except (yaml.constructor.ConstructorError, yaml.composer.ComposerError) as exc:
+        problem = (getattr(exc, "problem", None) or "could not be parsed").split("\n")[0]
+        raise ScenarioError([Problem(key, problem, option)]) from None
+    except yaml.YAMLError:
+        return raw
+
+
 def parse_override(text: str) -> tuple[str, Any]:
-    """'investigation.caseload_cap=15' -> ('investigation.caseload_cap', 15), typed by YAML."""
+    """'investigation.caseload_cap=15' -> ('investigation.caseload_cap', 15), typed by YAML 1.2."""
     if "=" not in text:
-        raise ScenarioError([Problem("--set", f"expected KEY=VALUE, got {text!r}")])
+        raise ScenarioError([Problem("", f"expected KEY=VALUE, got {text!r}", "--set")])
     key, raw = text.split("=", 1)
     key = key.strip()
     if not key:
-        raise ScenarioError([Problem("--set", f"expected KEY=VALUE, got {text!r}")])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return key, value
+        raise ScenarioError([Problem("", f"expected KEY=VALUE, got {text!r}", "--set")])
+    return key, parse_value(raw, "--set", key)
 
 
 def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
@@ -251,15 +243,30 @@ def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
         if not isinstance(node, dict) or not isinstance(node.get(part), dict):
             _unknown(key)
         node = node[part]
-    if parts[-1] not in node:
+    if not isinstance(node, dict) or parts[-1] not in node:
         _unknown(key)
-    node[parts[-1]] = value
+    if parts[-1] == "kind" and isinstance(value, str) and value != node.get("kind"):
+        # the other kind's parameters differ (mean/cv vs value vs low/mode/high): set them together
+        where = ".".join(parts[:-1])
+        raise ScenarioError(
+            [Problem(key, f"to switch a distribution's kind set all of it at once, e.g. "
+                          f"--set '{where}={{kind: deterministic, value: 8}}'", "--set")]
+        )
+    node[parts[-1]] = _plain_value(value)
+
+
+def _plain_value(value: Any) -> Any:
+    """numpy scalars (from sweep designs and widgets) as the Python numbers they hold."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
+        return item()
+    return value
 
 
 def _unknown(key: str) -> None:
     hint = suggest(key, Scenario)
     msg = "unknown key" + (f" (did you mean {hint}?)" if hint else "")
-    raise ScenarioError([Problem(key, msg)], "--set")
+    raise ScenarioError([Problem(key, msg, "--set")])
 
 
 def validate(data: dict[str, Any], source: str | None = None) -> Scenario:
@@ -275,15 +282,31 @@ def load(name_or_path: str | Path, overrides: Iterable[str] | Mapping[str, Any] 
     path = resolve_path(name_or_path)
     values, notes, files = _resolve(path, ())
     pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
-    applied = []
+    applied, keys = [], []
     for key, value in pairs:
-        value, _ = split_provenance(value)
+        keys.append(key)
+        value, _ = split_provenance(value, key, "--set")
         apply_override(values, key, value)
         notes[key] = Provenance(note="command-line override")
         applied.append(f"{key}={value}")
-    values.setdefault("metadata", {}).setdefault("name", path.stem)
-    scenario = validate(values, str(path))
+    meta = values.setdefault("metadata", {})
+    if isinstance(meta, dict):
+        meta.setdefault("name", path.stem)
+    try:
+        scenario = validate(values, str(path))
+    except ScenarioError as exc:
+        # a problem at or under an overridden key is the --set value's, not the file's
+        exc.problems = [_blame_override(p, keys) for p in exc.problems]
+        raise
     return LoadedScenario(scenario, notes, tuple(files), tuple(applied))
+
+
+def _blame_override(problem: Problem, keys: list[str]) -> Problem:
+    path = problem.path
+    for key in keys:
+        if path == key or path.startswith((key + ".", key + "[")) or (path and key.startswith(path + ".")):
+            return Problem(path, problem.message, "--set")
+    return problem
 
 
 def load_scenario(name_or_path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
@@ -319,7 +342,10 @@ def to_yaml(scenario: Scenario) -> str:
 
 def from_yaml_text(text: str) -> Scenario:
     """Validate a resolved scenario given as YAML text (no extends)."""
-    data = yaml.safe_load(text)
+    try:
+        data = yamlio.parse(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("", yaml_problem(exc))]) from None
     if not isinstance(data, dict):
         raise ScenarioError([Problem("", "expected a YAML mapping of sections")])
     return validate(data)

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from simlib.scenario.distributions import Distribution
 
 SHARE_TOLERANCE = 1e-6
 
 
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Multiplier = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Days = Annotated[float, Field(gt=0, le=36500, allow_inf_nan=False)]
-Hours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Fte = Annotated[int, Field(ge=0, le=10000)]
-Sek = Annotated[float, Field(gt=0, le=1e11, allow_inf_nan=False)]
-Cap = Annotated[int, Field(ge=1, le=500)]
+Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Multiplier = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+Days = Annotated[float, Strict(), Field(gt=0, le=36500, allow_inf_nan=False)]
+Hours = Annotated[float, Strict(), Field(ge=0, le=24, allow_inf_nan=False)]
+Rate = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+Fte = Annotated[int, Strict(), Field(ge=0, le=10000)]
+Sek = Annotated[float, Strict(), Field(gt=0, le=1e11, allow_inf_nan=False)]
+Cap = Annotated[int, Strict(), Field(ge=1, le=500)]
 
 
 class Section(BaseModel):
@@ -55,22 +64,22 @@ class Municipality(Section):
     """Whom the scenario describes. The model reads nothing here; reports use it
     to express volumes per 1 000 children and the national ensemble to scale."""
 
-    population: Annotated[int, Field(ge=1, le=20_000_000)]
-    children_0_17: Annotated[int, Field(ge=1, le=5_000_000)]
+    population: Annotated[int, Strict(), Field(ge=1, le=20_000_000)]
+    children_0_17: Annotated[int, Strict(), Field(ge=1, le=5_000_000)]
 
 
 class Calendar(Section):
     mode: Literal["continuous", "working_days"]
-    start_year: Annotated[int, Field(ge=1990, le=2100)]
-    summer_weeks: tuple[Annotated[int, Field(ge=1, le=52)], ...]
+    start_year: Annotated[int, Strict(), Field(ge=1990, le=2100)]
+    summer_weeks: tuple[Annotated[int, Strict(), Field(ge=1, le=52)], ...]
     summer_capacity: Share
 
 
 class Horizon(Section):
-    years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+    years: Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)]
     warmup: Literal["fixed", "mser5"]
-    warmup_years: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
-    unstable_queue_per_server: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
+    warmup_years: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
+    unstable_queue_per_server: Annotated[float, Strict(), Field(gt=0, le=1e5, allow_inf_nan=False)]
 
     # Field validators (not model validators) so that the error names the dotted key.
     @field_validator("warmup_years")
@@ -83,8 +92,8 @@ class Horizon(Section):
 
 
 class Referrals(Section):
-    per_year: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
-    seasonality: tuple[Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)], ...]
+    per_year: Annotated[float, Strict(), Field(gt=0, le=1e6, allow_inf_nan=False)]
+    seasonality: tuple[Annotated[float, Strict(), Field(ge=0, le=5, allow_inf_nan=False)], ...]
     known_child_share: Share
     urgent_share: Share
     age_0_12_share: Share
@@ -101,7 +110,7 @@ class Referrals(Section):
 
 
 class Screening(Section):
-    enabled: bool
+    enabled: StrictBool
     hours: Distribution
     elapsed_days: Distribution
     open_share: Share
@@ -112,9 +121,9 @@ class ChildHeard(Section):
     """Probability the child is interviewed: max_share x (work done / need)^e x load term."""
 
     max_share: Share
-    rushed_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
-    sustainable_caseload: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]
-    overload_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+    rushed_elasticity: Annotated[float, Strict(), Field(ge=0, le=10, allow_inf_nan=False)]
+    sustainable_caseload: Annotated[float, Strict(), Field(gt=0, le=500, allow_inf_nan=False)]
+    overload_elasticity: Annotated[float, Strict(), Field(ge=0, le=10, allow_inf_nan=False)]
 
 
 class Outcome(Section):
@@ -131,13 +140,13 @@ class Outcome(Section):
 class Investigation(Section):
     hours: Distribution
     complex_share: Share
-    complex_hours_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
-    coordination_hours_per_case_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
-    max_pace_hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] | None
+    complex_hours_factor: Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)]
+    coordination_hours_per_case_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
+    max_pace_hours_per_day: Annotated[float, Strict(), Field(gt=0, le=24, allow_inf_nan=False)] | None
     caseload_cap: Cap | None
     cap_mode: Literal["hard", "soft", "none"]
     deadline_days: Days
-    rush_at_deadline: bool
+    rush_at_deadline: StrictBool
     child_heard: ChildHeard
     outcome: Outcome
 
@@ -160,9 +169,9 @@ class FosterHomes(Section):
     ``initial x recruited_per_year / leave_per_year`` instead of drifting as a random walk.
     """
 
-    initial: Annotated[int, Field(ge=0, le=100000)]
-    recruited_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
-    leave_per_year: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+    initial: Annotated[int, Strict(), Field(ge=0, le=100000)]
+    recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
+    leave_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
 
     @field_validator("leave_per_year")
     @classmethod
@@ -180,22 +189,22 @@ class BreakdownFactors(Section):
 
 
 class Placements(Section):
-    enabled: bool
-    initial_in_care: Annotated[int, Field(ge=0, le=100000)]
+    enabled: StrictBool
+    initial_in_care: Annotated[int, Strict(), Field(ge=0, le=100000)]
     months: Distribution
     foster_homes: FosterHomes
     # null: no planned move; an emergency placement lasts the whole episode (a loss system)
     emergency_move_delay_days: Days | None
-    breakdown_per_year: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)]
+    breakdown_per_year: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
     breakdown_factors: BreakdownFactors
     caseworker_change_window_days: Days
     caseload_cap: Cap | None
     cap_mode: Literal["hard", "soft", "none"]
-    visits_per_year: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
+    visits_per_year: Annotated[float, Strict(), Field(ge=0, le=365, allow_inf_nan=False)]
     visit_hours: Distribution
     # caseworker time per child that comes before visits (care plans, notes, meetings)
-    follow_up_hours_per_child_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
-    age_out_years: Annotated[float, Field(gt=0, le=25, allow_inf_nan=False)]
+    follow_up_hours_per_child_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
+    age_out_years: Annotated[float, Strict(), Field(gt=0, le=25, allow_inf_nan=False)]
 
     @field_validator("cap_mode")
     @classmethod
@@ -215,7 +224,7 @@ class RoleShares(Section):
 
 
 class SickLeave(Section):
-    enabled: bool
+    enabled: StrictBool
     short_spells_per_year: Rate
     short_days: Distribution
     long_spells_per_year: Rate
@@ -224,16 +233,16 @@ class SickLeave(Section):
 
 
 class Consultants(Section):
-    allowed: bool
-    premium: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)]
+    allowed: StrictBool
+    premium: Annotated[float, Strict(), Field(ge=1, le=10, allow_inf_nan=False)]
     contract_months: Distribution
     start_days: Days
     max_share: Share
 
 
 class Staff(Section):
-    dynamics: bool
-    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
+    dynamics: StrictBool
+    hours_per_day: Annotated[float, Strict(), Field(gt=0, le=24, allow_inf_nan=False)]
     intake_fte: Fte
     investigators_fte: Fte
     placement_fte: Fte
@@ -242,22 +251,22 @@ class Staff(Section):
     role_shares: RoleShares
     time_to_fill_days: Distribution
     new_graduate_share: Share
-    novice_months: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)]
+    novice_months: Annotated[float, Strict(), Field(ge=0, le=120, allow_inf_nan=False)]
     novice_productivity: Share
-    graduate_rule: bool
-    mentoring: bool
-    mentoring_hours_per_week: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)]
+    graduate_rule: StrictBool
+    mentoring: StrictBool
+    mentoring_hours_per_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
     initial_under_1y_share: Share
     turnover_per_year: Rate
     first_year_turnover_factor: Multiplier
     overload_turnover_factor: Multiplier
-    retention_premium_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-    retention_turnover_elasticity: Annotated[float, Field(ge=0, le=20, allow_inf_nan=False)]
-    notice_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
+    retention_premium_share: Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+    retention_turnover_elasticity: Annotated[float, Strict(), Field(ge=0, le=20, allow_inf_nan=False)]
+    notice_days: Annotated[float, Strict(), Field(ge=0, le=365, allow_inf_nan=False)]
     sick_leave: SickLeave
     reassign_after_days: Days
     consultants: Consultants
-    freeze_on_overrun: bool
+    freeze_on_overrun: StrictBool
 
 
 class Metadata(Section):

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
+from simlib.scenario.loader import parse_value
 from simlib.presentation.cli.errors import UserError, check_run_options, command_app
 
 if TYPE_CHECKING:
@@ -62,20 +62,6 @@ def _check_common(reps: int, jobs: int, years: float | None, fmt: str, warmup: s
         raise UserError(f"--warmup: must be one of {', '.join(WARMUPS)}, got {warmup!r}")
 
 
-def _scalar(text: str) -> Any:
-    """A value as YAML reads it ('15' -> 15, 'null' -> None), and '1e6' as a number too."""
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
 def parse_grid(items: list[str]) -> dict[str, list[Any]]:
     """['investigation.caseload_cap=10,12'] -> {'investigation.caseload_cap': [10, 12]}."""
     grid: dict[str, list[Any]] = {}
@@ -87,7 +73,7 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
             raise UserError(f"--grid: expected KEY=V1,V2,... (e.g. investigation.caseload_cap=10,12,15), got {text!r}")
         if key in grid:
             raise UserError(f"--grid: {key} given twice")
-        grid[key] = [_scalar(v) for v in values]
+        grid[key] = [parse_value(v, "--grid", key) for v in values]
     return grid
 
 

@@ -1,0 +1,350 @@
+"""Hardening tier (issue 19): hostile or careless input ends clean.
+
+Every case here is a scenario file or option someone could send us. Each must
+end with exit status 2 and ``error:`` lines naming the key, file or option (no
+traceback, no hang, no number silently changed), or with the correct result.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simlib.presentation.cli import app
+from simlib.scenario import ScenarioError, load, load_scenario
+from simlib.scenario.loader import bundled_dir, parse_value
+from simlib.scenario.yamlio import MAX_DEPTH, parse
+
+BASELINE = bundled_dir() / "baseline.yaml"
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_user_error(result, *needles: str, max_lines: int | None = None) -> list[str]:
+    """Exit 2, only 'error: ' lines on stderr, each needle named, no traceback."""
+    stderr = result.stderr
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.output
+    lines = stderr.splitlines()
+    assert lines and all(line.startswith("error: ") for line in lines), stderr
+    for needle in needles:
+        assert needle in stderr, f"{needle!r} not in {stderr!r}"
+    if max_lines is not None:
+        assert len(lines) <= max_lines, lines
+    return lines
+
+
+def child(tmp_path: Path, body: str, name: str = "child.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"extends: {BASELINE}\n{body}", encoding="utf-8")
+    return path
+
+
+# --- 2. no silent coercion: YAML 1.1 forms, duplicates, bool/number mix-ups ----------------
+
+COERCIONS = {
+    "leading zero (octal 13 in YAML 1.1)": ("investigation:\n  caseload_cap: 015\n", ["line 3", "'015'", "15"]),
+    "negative leading zero": ("staff:\n  intake_fte: -07\n", ["'-07'"]),
+    "base 60 (90 in YAML 1.1)": ("investigation:\n  caseload_cap: 1:30\n", ["'1:30'", "YAML 1.1"]),
+    "digit separator": ("referrals:\n  per_year: 4_000\n", ["'4_000'", "4000"]),
+    "binary literal": ("investigation:\n  caseload_cap: 0b1111\n", ["'0b1111'"]),
+    "yes as a number": ("investigation:\n  caseload_cap: yes\n", ["investigation.caseload_cap", "'yes'"]),
+    "on as a boolean": ("screening:\n  enabled: on\n", ["screening.enabled", "'on'", "true or false"]),
+    "no as a boolean": ("investigation:\n  rush_at_deadline: no\n", ["investigation.rush_at_deadline", "'no'"]),
+    "true as an integer": ("investigation:\n  caseload_cap: true\n", ["investigation.caseload_cap", "True"]),
+    "true as a float": ("referrals:\n  per_year: true\n", ["referrals.per_year", "True", "valid number"]),
+    "false as a share": ("referrals:\n  urgent_share: false\n", ["referrals.urgent_share", "False"]),
+    "true in a distribution": (
+        "investigation:\n  hours: {kind: deterministic, value: true}\n", ["investigation.hours.value", "True"]
+    ),
+    "true in a list of numbers": (
+        "referrals:\n  seasonality: [true, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n", ["referrals.seasonality[0]", "True"]
+    ),
+    "-0.0 as a boolean": ("screening:\n  enabled: -0.0\n", ["screening.enabled", "-0.0"]),
+    "1 as a boolean": ("staff:\n  dynamics: 1\n", ["staff.dynamics", "got 1"]),
+    "float for an integer": ("staff:\n  intake_fte: 4.0\n", ["staff.intake_fte", "4.0", "valid integer"]),
+    "quoted number": ("referrals:\n  per_year: '4000'\n", ["referrals.per_year", "'4000'"]),
+    "duplicate key": ("referrals:\n  per_year: 4000\n  per_year: 5000\n", ["duplicate key 'per_year'", "line 4"]),
+    "duplicate section": (
+        "referrals:\n  per_year: 4000\nreferrals:\n  per_year: 5000\n", ["duplicate key 'referrals'"]
+    ),
+    "duplicate key in a flow mapping": (
+        "investigation:\n  hours: {kind: deterministic, value: 8, value: 9}\n", ["duplicate key 'value'"]
+    ),
+    "YAML 1.1 merge key": ("base: &b {per_year: 1}\nreferrals:\n  <<: *b\n", ["<<", "unknown key"]),
+}
+
+
+@pytest.mark.parametrize("case", list(COERCIONS), ids=lambda c: c.replace(" ", "-"))
+def test_yaml_11_forms_and_loose_types_are_refused(tmp_path, case):
+    body, needles = COERCIONS[case]
+    assert_user_error(invoke("validate", str(child(tmp_path, body))), "child.yaml", *needles)
+
+
+YAML12 = {
+    "1e11": 1e11, "1.5e-3": 0.0015, ".5": 0.5, "-0.0": -0.0, "0o17": 15, "0x1F": 31, "+5": 5, "0": 0,
+    "~": None, "null": None, "TRUE": True, "false": False, "yes": "yes", "2023-01-01": "2023-01-01",
+    "'015'": "015", "1.": 1.0,
+}
+
+
+@pytest.mark.parametrize("text", list(YAML12))
+def test_scalars_follow_the_yaml_12_core_schema(text):
+    assert parse(f"a: {text}") == {"a": YAML12[text]}
+
+
+def test_a_numbers_type_survives_yaml_12(tmp_path):
+    """1e6 is a number in YAML 1.2 (a string in PyYAML's 1.1): the loaded value is that number."""
+    path = child(tmp_path, "referrals:\n  per_year: 4.5e3\n")
+    assert load_scenario(path).referrals.per_year == 4500.0
+
+
+SET_COERCIONS = {
+    "investigation.caseload_cap=015": ["--set", "investigation.caseload_cap", "'015'"],
+    "investigation.caseload_cap=1:30": ["--set", "investigation.caseload_cap", "'1:30'"],
+    "investigation.caseload_cap=yes": ["--set", "investigation.caseload_cap", "'yes'"],
+    "investigation.caseload_cap=true": ["--set", "investigation.caseload_cap", "True"],
+    "screening.enabled=0": ["--set", "screening.enabled", "got 0"],
+    "screening.enabled=off": ["--set", "screening.enabled", "'off'"],
+    "investigation.outcome={none: 0.5, none: 0.4}": ["--set", "duplicate key 'none'"],
+}
+
+
+@pytest.mark.parametrize("override", list(SET_COERCIONS))
+def test_set_values_are_as_strict_as_files(override):
+    lines = assert_user_error(invoke("show", "baseline", "--set", override), *SET_COERCIONS[override])
+    assert all("baseline.yaml" not in line for line in lines)
+
+
+def test_set_value_parsing_keeps_plain_text_and_numbers():
+    assert parse_value("1e6") == 1e6
+    assert parse_value("null") is None
+    assert parse_value("lognormal") == "lognormal"
+    with pytest.raises(ScenarioError, match="--set"):
+        parse_value("012")
+
+
+# --- 3 (loader part). no tracebacks: nesting, symlink loops, metadata of the wrong type -----
+
+def _deep_flow(tmp_path: Path) -> Path:
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    return path
+
+
+def _deep_map(tmp_path: Path) -> Path:
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", encoding="utf-8")
+    return path
+
+
+def _deep_block(tmp_path: Path) -> Path:
+    path = tmp_path / "deep.yaml"
+    path.write_text("".join(" " * i + "a:\n" for i in range(400)), encoding="utf-8")
+    return path
+
+
+def _symlink_loop(tmp_path: Path) -> Path:
+    (tmp_path / "one.yaml").symlink_to(tmp_path / "two.yaml")
+    (tmp_path / "two.yaml").symlink_to(tmp_path / "one.yaml")
+    return tmp_path / "one.yaml"
+
+
+def _extends_symlink_loop(tmp_path: Path) -> Path:
+    _symlink_loop(tmp_path)
+    path = tmp_path / "deep.yaml"
+    path.write_text("extends: one.yaml\n", encoding="utf-8")
+    return path
+
+
+ENDS_CLEAN = {
+    "10 000 nested lists": (_deep_flow, ["nested more than", str(MAX_DEPTH)]),
+    "10 000 nested mappings": (_deep_map, ["nested more than"]),
+    "400 nested block mappings": (_deep_block, ["nested more than"]),
+    "symlink loop": (_symlink_loop, ["one.yaml", "symbolic link loop"]),
+    "extends a symlink loop": (_extends_symlink_loop, ["one.yaml", "symbolic link loop"]),
+}
+
+
+@pytest.mark.parametrize("case", list(ENDS_CLEAN), ids=lambda c: c.replace(" ", "-"))
+def test_pathological_files_end_clean(tmp_path, case):
+    make, needles = ENDS_CLEAN[case]
+    assert_user_error(invoke("validate", str(make(tmp_path))), *needles, max_lines=1)
+
+
+@pytest.mark.parametrize("value", ["5", "null", "[a, b]", "text", "true"])
+def test_metadata_of_the_wrong_type_in_a_file(tmp_path, value):
+    path = child(tmp_path, f"metadata: {value}\n")
+    assert_user_error(invoke("validate", str(path)), "metadata", "mapping", max_lines=1)
+
+
+@pytest.mark.parametrize("value", ["5", "null", "[a, b]"])
+def test_metadata_of_the_wrong_type_via_set(value):
+    assert_user_error(invoke("show", "baseline", "--set", f"metadata={value}"), "--set", "metadata", max_lines=1)
+
+
+# --- 1 (files). only regular files, read with a limit -----------------------------------------
+
+def test_validate_dev_zero_is_refused_without_reading():
+    assert_user_error(invoke("validate", "/dev/zero"), "/dev/zero", "not a regular file", max_lines=1)
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert_user_error(invoke("validate", str(fifo)), "pipe.yaml", "not a regular file", max_lines=1)
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: pipe.yaml\n", encoding="utf-8")
+    assert_user_error(invoke("validate", str(path)), "pipe.yaml", "not a regular file", max_lines=1)
+
+
+# --- 4. files stay where they belong -------------------------------------------------------------
+
+FOREIGN = ["/etc/shadow", "/etc/passwd", "/dev/zero", "/proc/self/environ", "notes.txt", "secret"]
+
+
+@pytest.mark.parametrize("target", FOREIGN)
+def test_extends_opens_only_scenario_files(tmp_path, target):
+    (tmp_path / "notes.txt").write_text("password: hunter2\n", encoding="utf-8")
+    (tmp_path / "secret").write_text("password: hunter2\n", encoding="utf-8")
+    path = tmp_path / "child.yaml"
+    path.write_text(f"extends: {target}\n", encoding="utf-8")
+    result = invoke("validate", str(path))
+    assert_user_error(result, "extends", ".yaml or .yml", max_lines=1)
+    assert "hunter2" not in result.stderr and "password" not in result.stderr and "root:" not in result.stderr
+
+
+def test_extends_through_a_yaml_named_symlink_to_a_foreign_file(tmp_path):
+    (tmp_path / "secret").write_text("password: hunter2\n", encoding="utf-8")
+    (tmp_path / "base.yaml").symlink_to(tmp_path / "secret")
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: base.yaml\n", encoding="utf-8")
+    result = invoke("validate", str(path))
+    assert_user_error(result, "extends", max_lines=1)
+    assert "password" not in result.stderr and "hunter2" not in result.stderr
+
+
+def test_extends_a_yml_file_works(tmp_path):
+    (tmp_path / "parent.yml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: parent.yml\nreferrals:\n  per_year: 5000\n", encoding="utf-8")
+    assert load_scenario(path).referrals.per_year == 5000
+
+
+# --- 5. messages that help ----------------------------------------------------------------------
+
+MESSAGES = {
+    "key of another distribution kind": (
+        "investigation:\n  hours: {kind: lognormal, mean: 35, cv: 0.6, low: 1}\n",
+        ["investigation.hours.low", "lognormal", "cv, kind, mean"], 1,
+    ),
+    "stray kind in a section": (
+        "investigation:\n  kind: lognormal\n  caseload_cap: 12\n", ["investigation.kind", "unknown key"], 1,
+    ),
+    "stray kind in a nested section": (
+        "investigation:\n  child_heard:\n    kind: gamma\n", ["investigation.child_heard.kind"], 1,
+    ),
+    "distribution switched without its parameters": (
+        "investigation:\n  hours: {kind: triangular}\n", ["investigation.hours", "missing keys: low, mode, high"], 1,
+    ),
+    "provenance source is a number": (
+        "referrals:\n  per_year: {value: 4000, source: 2022}\n", ["referrals.per_year.source", "must be text"], 1,
+    ),
+    "provenance note is a list": (
+        "referrals:\n  per_year: {value: 4000, assumed: yes, note: [a]}\n",
+        ["referrals.per_year.note", "must be text"], 1,
+    ),
+    "provenance assumed is true": (
+        "referrals:\n  per_year: {value: 4000, assumed: true}\n", ["referrals.per_year.assumed", "True"], 1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MESSAGES), ids=lambda c: c.replace(" ", "-"))
+def test_messages_name_the_key_once(tmp_path, case):
+    body, needles, most = MESSAGES[case]
+    lines = assert_user_error(invoke("validate", str(child(tmp_path, body))), *needles, max_lines=most)
+    for line in lines:  # a suggestion never repeats the rejected key or names its own section
+        if "did you mean" in line:
+            key = line.split(": ")[2]
+            hint = line.split("did you mean ")[1].rstrip("?)")
+            assert hint != key and not key.startswith(hint + ".")
+
+
+@pytest.mark.parametrize(
+    "key", ["investigation.hours.lo", "investigaton", "hours.low", "staff.caseload_cap", "investigation.kind"]
+)
+def test_did_you_mean_never_repeats_the_key(key):
+    lines = assert_user_error(invoke("show", "baseline", "--set", f"{key}=1"), key, max_lines=1)
+    if "did you mean" in lines[0]:
+        assert f"did you mean {key}?" not in lines[0]
+
+
+def test_switching_a_distribution_kind_with_set_works():
+    loaded = load("baseline", ["investigation.hours={kind: deterministic, value: 8}"])
+    assert loaded.scenario.investigation.hours.kind == "deterministic"
+    assert loaded.scenario.investigation.hours.mean == 8
+
+
+def test_switching_only_the_kind_with_set_says_how():
+    lines = assert_user_error(
+        invoke("show", "baseline", "--set", "investigation.hours.kind=deterministic"),
+        "--set", "investigation.hours", "kind: deterministic, value:", max_lines=1,
+    )
+    assert "baseline.yaml" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("investigation.caseload_cap=0", "investigation.caseload_cap"),
+        ("referrals.per_year=-3", "referrals.per_year"),
+        ("investigation.outcome.none=0.9", "investigation.outcome"),
+        ("investigation.hours={kind: lognormal, mean: 35}", "investigation.hours"),
+        ("referrals.per_year={value: 5, source: 7}", "referrals.per_year.source"),
+    ],
+)
+def test_an_error_in_a_set_value_names_set_not_the_file(override, key):
+    lines = assert_user_error(invoke("show", "baseline", "--set", override), key, max_lines=1)
+    assert lines[0].startswith("error: --set: ")
+    assert "baseline.yaml" not in lines[0]
+
+
+def test_forty_thousand_unknown_keys_answer_with_a_capped_list(tmp_path):
+    body = "staff:\n" + "".join(f"  k{i}: 1\n" for i in range(40_000))
+    lines = assert_user_error(invoke("validate", str(child(tmp_path, body))), "staff.k0", "more problems")
+    assert 2 <= len(lines) <= 25
+    assert "39,980 more" in lines[-1]
+
+
+# --- schema strictness that must not break valid input ---------------------------------------
+
+def test_every_bundled_scenario_still_loads():
+    files = sorted(p for p in bundled_dir().rglob("*.yaml"))
+    assert len(files) >= 10
+    for path in files:
+        load(path)
+
+
+def test_numpy_scalars_from_designs_are_plain_numbers():
+    import numpy as np
+
+    from simlib.scenario import with_overrides
+
+    base = load_scenario("baseline")
+    sc = with_overrides(base, {"investigation.caseload_cap": np.int64(14), "referrals.per_year": np.float64(4100)})
+    assert sc.investigation.caseload_cap == 14 and type(sc.investigation.caseload_cap) is int
+
+
+def test_store_like_permissions_helper_is_not_needed_for_scenarios(tmp_path):
+    """A scenario file readable only by its owner still loads (we read, never chmod)."""
+    path = child(tmp_path, "")
+    path.chmod(stat.S_IRUSR)
+    assert load(path).scenario.name == "child"
