@@ -172,12 +172,12 @@ def test_summary_is_generated_from_the_numbers(rendered, comparison):
 
 
 def test_each_required_kpi_is_in_the_table_or_named_as_not_modelled(rendered, comparison):
-    from simlib.presentation.brief import REQUIRED_KPIS
+    from simlib.model.kpi_registry import view
     from simlib.presentation.i18n import kpi_label
 
     cmp, _, _ = comparison
     in_table = {r.kpi for tbl in rendered.key_tables for r in tbl.rows}
-    for kpi in REQUIRED_KPIS:
+    for kpi in view("required"):
         named = kpi_label(kpi, rendered.lang) in rendered.not_modelled
         assert (kpi in in_table) != named, kpi
     if not cmp.base.scenario.placements.enabled:

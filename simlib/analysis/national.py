@@ -33,40 +33,18 @@ import pandas as pd
 from scipy import stats
 
 from simlib.analysis.derived import results_with_derived
+from simlib.model import kpi_registry
 from simlib.scenario.rules import budget_for_posts, scaled_posts
 from simlib.scenario.loader import load_scenario, with_overrides
 from simlib.scenario.schema import Scenario
 
 GROUPS = Path(__file__).resolve().parents[1] / "data" / "municipality_groups.csv"
 
-# KPIs that add up across municipalities (per municipality and year, or a level).
-EXTENSIVE = (
-    "referrals_per_year",
-    "investigations_per_year",
-    "balans_mean",
-    "fte_funded",
-    "fte_working_mean",
-    "cost_sek_per_year",
-    "consultant_cost_sek_per_year",
-    "placements_active_mean",
-    "breakdowns_per_year",
-)
+# KPIs that add up across municipalities (per municipality and year, or a level):
+# the derived referral rate and the registry's national="sum" KPIs.
+EXTENSIVE = ("referrals_per_year", *kpi_registry.names_where(national="sum"))
 # KPIs reported as a child-population-weighted national average.
-INTENSIVE = (
-    "referrals_per_1000_children",
-    "investigation_wait_days_mean",
-    "investigation_days_mean",
-    "investigation_within_4m_share",
-    "screening_within_14d_share",
-    "child_heard_share",
-    "caseload_mean",
-    "turnover_per_year",
-    "staff_under_1y_share",
-    "vacancy_share",
-    "visits_done_share",
-    "emergency_placement_share",
-    "unstable",
-)
+INTENSIVE = ("referrals_per_1000_children", *kpi_registry.names_where(national="mean"))
 
 
 def load_groups(path: str | Path = GROUPS) -> pd.DataFrame:

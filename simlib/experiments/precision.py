@@ -19,17 +19,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from simlib.experiments.intervals import t_interval
+from simlib.model import kpi_registry
 
 # Headline KPIs checked when none are chosen: the questions in MODEL.md section 1.
-DEFAULT_KPIS = (
-    "investigation_wait_days_mean",
-    "investigation_days_mean",
-    "investigation_within_4m_share",
-    "screening_within_14d_share",
-    "child_heard_share",
-    "balans_mean",
-    "caseload_mean",
-)
+DEFAULT_KPIS = kpi_registry.view("headline")
 
 
 def relative_half_width(values: pd.Series, level: float = 0.95) -> float:

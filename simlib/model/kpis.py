@@ -20,6 +20,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
+from simlib.model import kpi_registry
 from simlib.scenario.rules import cap_rule
 from simlib.scenario.schema import Scenario
 
@@ -154,8 +155,18 @@ def _unscreened_due(ctx: SimContext, t0: float, t1: float, deadline: float) -> i
 
 
 def compute_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
-    """All KPIs of a replication: the pipeline's plus those of installed stages."""
+    """All KPIs of a replication: the pipeline's plus those of installed stages.
+
+    Every registered KPI is reported (NaN, after the computed ones, where its
+    stage does not run), so scenarios with different stages switched on have the
+    same rows; a name the registry does not know is a programming error.
+    """
     out = pipeline_kpis(ctx, t0, t1)
     for provider in ctx.kpi_providers:
         out.update(provider(ctx, t0, t1))
+    unknown = [name for name in out if name not in kpi_registry.BY_NAME]
+    if unknown:
+        raise KeyError(f"KPIs {unknown} are not registered in simlib/model/kpi_registry.py")
+    for name in kpi_registry.NAMES:
+        out.setdefault(name, NAN)
     return out

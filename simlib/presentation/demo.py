@@ -16,13 +16,14 @@ import pandas as pd
 
 from simlib.experiments import compare
 from simlib.presentation import i18n, plots
-from simlib.presentation.brief import REQUIRED_KPIS, build_brief
+from simlib.model import kpi_registry
+from simlib.presentation.brief import build_brief
 from simlib.scenario import load
 from simlib.scenario.loader import bundled_dir
 
 HEADLINE_SCENARIOS = ("baseline", "policy/cap-15", "policy/cap-12")
 # the KPIs a brief must cover, plus the balans and the investigation time behind them
-HEADLINE_KPIS = (*REQUIRED_KPIS[:3], "balans_mean", "investigation_days_mean", *REQUIRED_KPIS[3:])
+HEADLINE_KPIS = kpi_registry.view("demo")
 
 
 @dataclass
@@ -82,8 +83,7 @@ def run_headline(out_dir: Path, reps: int = 10, seed: int = 2024, jobs: int = 1,
         path = out_dir / f"brief-{lang}.html"
         path.write_text(page.html, encoding="utf-8")
         files.append(path)
-    fig = plots.paired_differences(diffs.rename(columns={"alternative": "scenario"}),
-                                   [k for k in HEADLINE_KPIS if k != "cost_sek_per_year"], "en", cmp.base.name)
+    fig = plots.paired_differences(diffs, [k for k in HEADLINE_KPIS if k != "cost_sek_per_year"], "en", cmp.base.name)
     png = out_dir / "headline.png"
     png.write_bytes(plots.to_png(fig))
     files.append(png)

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from simlib.model import kpi_registry
+
 LANGS = ("sv", "en")
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
@@ -29,7 +31,11 @@ NBSP = "\u00a0"  # no-break space: between a Swedish number and "%"
 
 @dataclass(frozen=True)
 class KpiFormat:
-    """How one KPI is shown: scale, decimals, percent or not, which way is better."""
+    """How one KPI is shown: scale, decimals, percent or not, which way is better.
+
+    Built from the KPI registry (``simlib/model/kpi_registry.py``), which holds
+    the format with the KPI's stage and kind; the catalogue holds only words.
+    """
 
     share: bool = False
     scale: float = 1.0
@@ -54,19 +60,26 @@ def _flatten(node: Any, prefix: str, out: dict[str, dict[str, str]], where: str)
 
 
 @functools.lru_cache(maxsize=4)
-def load_catalogue(path: str | None = None) -> tuple[dict[str, dict[str, str]], dict[str, KpiFormat]]:
-    """The flattened text table {dotted key: {lang: text}} and the KPI formats."""
+def load_catalogue(path: str | None = None) -> dict[str, dict[str, str]]:
+    """The flattened text table {dotted key: {lang: text}}."""
     file = Path(path) if path else CATALOGUE_PATH
     data = yaml.safe_load(file.read_text(encoding="utf-8"))
     texts: dict[str, dict[str, str]] = {}
     _flatten(data["text"], "", texts, str(file))
-    formats = {name: KpiFormat(**spec) for name, spec in data["kpi_format"].items()}
-    return texts, formats
+    return texts
+
+
+@functools.lru_cache(maxsize=1)
+def _formats() -> dict[str, KpiFormat]:
+    return {
+        k.name: KpiFormat(share=k.share, scale=1.0 if k.share else k.scale, decimals=k.decimals, better=k.better)
+        for k in kpi_registry.KPIS
+    }
 
 
 def texts() -> dict[str, dict[str, str]]:
     """Every catalogue key with its translations (for tests and tooling)."""
-    return load_catalogue()[0]
+    return load_catalogue()
 
 
 def check_lang(lang: str) -> str:
@@ -95,13 +108,13 @@ def has(key: str) -> bool:
 
 
 def kpi_format(name: str) -> KpiFormat:
-    """The display format of a KPI (a plain one-decimal number if it is not catalogued)."""
-    return load_catalogue()[1].get(name, KpiFormat())
+    """The display format of a KPI (a plain one-decimal number if it is not registered)."""
+    return _formats().get(name, KpiFormat())
 
 
 def kpi_names() -> list[str]:
-    """KPIs that have a format in the catalogue, in catalogue order."""
-    return list(load_catalogue()[1])
+    """The registered KPIs (each has a format), in registry order."""
+    return list(kpi_registry.NAMES)
 
 
 def kpi_label(name: str, lang: str) -> str:

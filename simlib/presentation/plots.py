@@ -127,18 +127,18 @@ def paired_differences(
 ) -> Figure:
     """One small panel per KPI: each alternative's mean paired difference with its 95% CI.
 
-    ``diffs`` has columns scenario (the alternative), kpi, mean, ci_low, ci_high.
+    ``diffs`` has columns alternative, kpi, mean, ci_low, ci_high (``Comparison.summary()``).
     Panels have their own scales because units differ; the zero line is drawn.
     """
     present = [k for k in kpis if k in set(diffs["kpi"])]
-    names = list(dict.fromkeys(diffs["scenario"]))
+    names = list(dict.fromkeys(diffs["alternative"]))
     # colours as in the other figures, where the base is first
     colours = _palette(list(scenarios) if scenarios is not None else [base, *names])
     ncol = 2 if len(present) > 1 else 1
     nrow = max(int(np.ceil(len(present) / ncol)), 1)
     fig, axes = plt.subplots(nrow, ncol, figsize=(7.5, 0.4 + 1.45 * nrow), squeeze=False)
     for ax, k in zip(axes.flat, present, strict=False):
-        rows = diffs[diffs["kpi"] == k].set_index("scenario")
+        rows = diffs[diffs["kpi"] == k].set_index("alternative")
         for i, name in enumerate(names):
             if name not in rows.index:
                 continue

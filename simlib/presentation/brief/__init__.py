@@ -10,16 +10,14 @@ Parts:
 from simlib.presentation.brief.build import Brief, build_brief, make_brief
 from simlib.presentation.brief.pdf import find_chromium, print_pdf, shell_command
 from simlib.presentation.brief.text import (
-    REQUIRED_KPIS,
     KeyRow,
     KeyTable,
     key_tables,
     named_alternatives,
-    normalise_diffs,
     summary_sentences,
 )
 
 __all__ = [
-    "REQUIRED_KPIS", "Brief", "KeyRow", "KeyTable", "build_brief", "find_chromium", "key_tables",
-    "make_brief", "named_alternatives", "normalise_diffs", "print_pdf", "shell_command", "summary_sentences",
+    "Brief", "KeyRow", "KeyTable", "build_brief", "find_chromium", "key_tables",
+    "make_brief", "named_alternatives", "print_pdf", "shell_command", "summary_sentences",
 ]

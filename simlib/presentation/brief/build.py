@@ -26,6 +26,7 @@ import pandas as pd
 import simlib
 from simlib.experiments.comparison import compare
 from simlib.experiments.replications import Results
+from simlib.model import kpi_registry
 from simlib.presentation import i18n, plots
 from simlib.presentation.brief.data import (
     changed_parameters,
@@ -34,14 +35,13 @@ from simlib.presentation.brief.data import (
     scenario_files_label,
 )
 from simlib.presentation.brief.text import (
-    KEY_KPIS,
+    DIFF_COLUMNS,
     KeyTable,
     Named,
     _not_modelled,
     key_tables,
     modelled_kpis,
     named_alternatives,
-    normalise_diffs,
     summary_sentences,
 )
 from simlib.presentation.i18n import t
@@ -83,7 +83,7 @@ def _figures(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> list
             fig = plots.kpi_means(summary, kpis, lang, names, title=t(title, lang))
             figs.append({"src": _data_uri_svg(plots.to_svg(fig)), "caption": t(caption, lang, base=base.name)})
     modelled = modelled_kpis(base, alts)
-    present = [k for k in KEY_KPIS if k in modelled and k in set(diffs["kpi"])]
+    present = [k for k in kpi_registry.view("key") if k in modelled and k in set(diffs["kpi"])]
     if present:
         fig = plots.paired_differences(diffs, present, lang, base.name, scenarios=names)
         figs.append({"src": _data_uri_svg(plots.to_svg(fig)), "caption": t("brief.fig_diff", lang, base=base.name)})
@@ -156,12 +156,14 @@ def build_brief(
 ) -> Brief:
     """Render the brief from base and alternative results and their paired differences.
 
-    ``diffs`` is tidy: scenario (or alternative), kpi, mean, ci_low, ci_high, n, with
-    the alternative named as in ``alts`` (a Comparison's ``alternatives`` dict works).
+    ``diffs`` is tidy: alternative, kpi, mean, ci_low, ci_high, n (``Comparison.summary()``),
+    with the alternative named as in ``alts`` (a Comparison's ``alternatives`` dict works).
     """
     i18n.check_lang(lang)
     named = named_alternatives(alts)
-    diffs = normalise_diffs(diffs)
+    missing_columns = [c for c in DIFF_COLUMNS if c not in diffs.columns]
+    if missing_columns:
+        raise ValueError(f"paired-difference frame lacks columns {missing_columns}; has {list(diffs.columns)}")
     provenance = provenance or {}
     alt_provenance = list(alt_provenance or [{}] * len(named))
     tables = key_tables(base, named, diffs, lang)

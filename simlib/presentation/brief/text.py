@@ -9,69 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
 from simlib.experiments.replications import Results
+from simlib.model import kpi_registry
 from simlib.presentation import i18n
 from simlib.presentation.i18n import fmt_diff, fmt_value, kpi_format, t
 
-# The key table's rows, in order: waits, deadlines, children heard, caseloads,
-# workforce, placements, cost. Only those present in the results are shown.
-KEY_KPIS: tuple[str, ...] = (
-    "investigation_wait_days_mean",
-    "investigation_wait_days_p90",
-    "investigation_days_mean",
-    "screening_within_14d_share",
-    "investigation_within_4m_share",
-    "child_heard_share",
-    "balans_mean",
-    "caseload_mean",
-    "caseload_p90",
-    "turnover_per_year",
-    "staff_under_1y_share",
-    "vacancy_share",
-    "placement_moves_per_child_year",
-    "breakdowns_per_year",
-    "caseworker_changes_per_child_year",
-    "visits_done_share",
-    "cost_sek_per_year",
-    "consultant_cost_sek_per_year",
-)
-# The KPIs the issue asks for by name; those absent are listed as not modelled.
-REQUIRED_KPIS: tuple[str, ...] = (
-    "investigation_wait_days_mean",
-    "screening_within_14d_share",
-    "investigation_within_4m_share",
-    "child_heard_share",
-    "caseload_mean",
-    "turnover_per_year",
-    "placement_moves_per_child_year",
-    "cost_sek_per_year",
-)
-# KPIs the plain-language summary speaks about, in this order.
-SUMMARY_KPIS: tuple[str, ...] = (
-    "investigation_within_4m_share",
-    "investigation_wait_days_mean",
-    "child_heard_share",
-    "screening_within_14d_share",
-    "caseload_mean",
-    "turnover_per_year",
-    "placement_moves_per_child_year",
-    "cost_sek_per_year",
-)
-# KPIs that only mean something when staff dynamics / placements run (they read 0 otherwise).
-WORKFORCE_KPIS = frozenset({
-    "turnover_per_year", "staff_under_1y_share", "vacancy_share", "consultant_share", "sick_leave_share",
-    "fte_working_mean", "consultant_cost_sek_per_year", "caseworker_changes_per_child_year",
-})
-PLACEMENT_KPIS = frozenset({
-    "placements_active_mean", "placement_moves_per_child_year", "breakdowns_per_year",
-    "children_3plus_placements_share", "visits_done_share", "emergency_placement_share",
-    "caseworker_changes_per_child_year",
-})
-DIFF_COLUMNS = ["scenario", "kpi", "mean", "ci_low", "ci_high", "n"]
+# The key table's rows, the sentences' KPIs and the KPIs a brief must cover (else
+# listed as not modelled) are views of the KPI registry; a KPI whose stage runs in
+# none of the compared scenarios is left out (it would read NaN or a fixed value).
+DIFF_COLUMNS = ["alternative", "kpi", "mean", "ci_low", "ci_high", "n"]
 
 
 @dataclass
@@ -92,20 +41,6 @@ class KeyRow:
 class KeyTable:
     alt: str
     rows: list[KeyRow]
-
-
-def normalise_diffs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Accept a comparison frame whose alternative column is called scenario, alternative or alt."""
-    out = frame.copy()
-    if "scenario" not in out.columns:
-        for name in ("alternative", "alt", "alt_scenario"):
-            if name in out.columns:
-                out = out.rename(columns={name: "scenario"})
-                break
-    missing = [c for c in DIFF_COLUMNS if c not in out.columns]
-    if missing:
-        raise ValueError(f"paired-difference frame lacks columns {missing}; has {list(frame.columns)}")
-    return out[DIFF_COLUMNS]
 
 
 def _sentence(kpi: str, alt: str, base_mean: float, alt_mean: float, d: pd.Series, lang: str) -> str:
@@ -159,9 +94,9 @@ def summary_sentences(base: Results, alts: Named, diffs: pd.DataFrame, lang: str
     out = []
     for name, alt in alts:
         alt_means = _summary_means(alt)
-        d_alt = diffs[diffs["scenario"] == name].set_index("kpi")
-        for kpi in SUMMARY_KPIS:
-            if kpi in modelled and kpi in d_alt.index and kpi in base_means and kpi in alt_means:
+        d_alt = diffs[diffs["alternative"] == name].set_index("kpi")
+        for kpi in kpi_registry.view("summary"):
+            if kpi in modelled and kpi in d_alt.index and d_alt.at[kpi, "n"] > 0:
                 out.append(_sentence(kpi, name, base_means[kpi], alt_means[kpi], d_alt.loc[kpi], lang))
     for name, res in [(base.name, base), *alts]:
         if "unstable" in set(res.kpis["kpi"]):
@@ -178,10 +113,10 @@ def key_tables(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> li
     tables = []
     for name, alt in alts:
         alt_means = _summary_means(alt)
-        d_alt = diffs[diffs["scenario"] == name].set_index("kpi")
+        d_alt = diffs[diffs["alternative"] == name].set_index("kpi")
         rows = []
-        for kpi in KEY_KPIS:
-            if kpi not in modelled or kpi not in d_alt.index or kpi not in base_means or kpi not in alt_means:
+        for kpi in kpi_registry.view("key"):
+            if kpi not in modelled or kpi not in d_alt.index:
                 continue
             d = d_alt.loc[kpi]
             row = KeyRow(kpi, base_means[kpi], alt_means[kpi], float(d["mean"]), float(d["ci_low"]), float(d["ci_high"]), int(d["n"]))
@@ -201,24 +136,14 @@ def key_tables(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> li
     return tables
 
 
-def _stage_on(kpi: str, sc: Any) -> bool:
-    """Whether the part of the model behind a KPI runs in a scenario (else it reads 0, not 'unchanged')."""
-    if kpi in WORKFORCE_KPIS and kpi in PLACEMENT_KPIS:
-        return bool(sc.staff.dynamics or sc.placements.enabled)
-    if kpi in WORKFORCE_KPIS:
-        return bool(sc.staff.dynamics)
-    if kpi in PLACEMENT_KPIS:
-        return bool(sc.placements.enabled)
-    return True
-
-
 def modelled_kpis(base: Results, alts: Named) -> set[str]:
-    """KPIs present in every scenario's results whose model part runs in at least one of them."""
+    """Registered KPIs present in every scenario's results whose stage runs in at least one of them."""
     everyone = [base, *(a for _, a in alts)]
     present = set(base.kpis["kpi"]).intersection(*(set(r.kpis["kpi"]) for r in everyone))
-    return {k for k in present if any(_stage_on(k, r.scenario) for r in everyone)}
+    return {k for k in present if k in kpi_registry.BY_NAME
+            and any(kpi_registry.applies(k, r.scenario) for r in everyone)}
 
 
 def _not_modelled(base: Results, alts: Named, lang: str) -> list[str]:
     modelled = modelled_kpis(base, alts)
-    return [i18n.kpi_label(k, lang) for k in REQUIRED_KPIS if k not in modelled]
+    return [i18n.kpi_label(k, lang) for k in kpi_registry.view("required") if k not in modelled]

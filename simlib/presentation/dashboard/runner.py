@@ -21,21 +21,15 @@ import pandas as pd
 
 from simlib.experiments.intervals import summarise, t_interval
 from simlib.experiments.replications import run_replication
+from simlib.model import kpi_registry
 from simlib.scenario.loader import scenario_hash
 from simlib.scenario.schema import Scenario
 
 SEED = 2024
 DEBOUNCE_S = 0.4
-# The dashboard's KPIs, in display order (MODEL.md section 5 names).
-DASHBOARD_KPIS = (
-    "investigation_wait_days_mean",
-    "screening_within_14d_share",
-    "investigation_within_4m_share",
-    "balans_mean",
-    "child_heard_share",
-    "caseload_mean",
-)
-SHARE_KPIS = frozenset(k for k in DASHBOARD_KPIS if k.endswith("_share"))
+# The dashboard's KPIs, in display order, and those shown in percent (KPI registry).
+DASHBOARD_KPIS = kpi_registry.view("dashboard")
+SHARE_KPIS = frozenset(k for k in DASHBOARD_KPIS if kpi_registry.get(k).share)
 
 
 
