@@ -157,9 +157,13 @@ class CapRule:
 def cap_rule(scenario: Scenario, role: str) -> CapRule:
     """The cap rule of a role: intake has none; investigation and placement per their cap mode.
 
-    Investigation's overload reference is the sustainable caseload, or the cap
-    when it is lower (a soft cap set below the sustainable level still signals
-    overload above it). Placement's is its cap. Intake has no caseload standard.
+    Overload is the caseload a worker actually carries against a sustainable
+    level, the same in every cap mode: a cap changes who may be given a case,
+    not what a caseload does to the people carrying it (otherwise a soft cap,
+    which assigns exactly like no cap, would raise turnover by its label alone).
+    Investigation's level is ``child_heard.sustainable_caseload``; placement's is
+    its cap, the only caseload standard the schema has for that role. Intake
+    has no caseload standard, so no overload term.
     """
     if role == "intake":
         return CapRule("none", None, None, None)
@@ -168,8 +172,6 @@ def cap_rule(scenario: Scenario, role: str) -> CapRule:
     capped = cap is not None and mode != "none"
     if role == "investigation":
         ref: float | None = scenario.investigation.child_heard.sustainable_caseload
-        if capped:
-            ref = min(ref, float(cap))
     else:
         ref = float(cap) if cap is not None else None
     return CapRule(
