@@ -186,3 +186,30 @@ def test_working_fte_never_exceeds_funded_plus_consultants(
     allowed = max(math.floor(max_share * w["posts"].iloc[0] + 1e-9), 1 if max_share > 0 else 0)
     assert (w["consultants"] <= allowed).all()
     assert (w["consultants"] <= w["vacancies"]).all()
+
+
+def test_staff_in_their_notice_period_get_no_new_cases(baseline) -> None:
+    """A resigning caseworker works on through the notice period but is given no new case."""
+    from unittest import mock
+
+    from simlib.model.team import Team
+    from simlib.model.workforce.staff import Workforce
+
+    resigned: dict[int, float] = {}
+    late: list[tuple[int, float]] = []
+    real_resign, real_assign = Workforce._resign, Team._assign
+
+    def resign(self, st):
+        resigned[st.worker.wid] = self.env.now
+        real_resign(self, st)
+
+    def assign(self, worker, job):
+        if worker.wid in resigned and not worker.is_consultant:
+            late.append((worker.wid, self.ctx.env.now))
+        real_assign(self, worker, job)
+
+    sc = with_overrides(baseline, {**DYNAMIC, "staff.turnover_per_year": 0.6, "horizon.years": 2, "horizon.warmup_years": 0.5})
+    with mock.patch.object(Workforce, "_resign", resign), mock.patch.object(Team, "_assign", assign):
+        simulate(sc, 5, 0)
+    assert len(resigned) > 10, resigned  # resignations happened: the check is not vacuous
+    assert not late, f"cases given to staff in notice: {late[:5]}"

@@ -132,7 +132,7 @@ class Caseworker:
         self.last_clock = ctx.env.now
         self.hired_at = hired_at
         self.is_consultant = False
-        self.available = True  # False while absent (sick leave) or gone
+        self.available = True  # may be given new cases: False while absent, in notice or gone
         self.attrs: dict[str, Any] = {}
 
     @property

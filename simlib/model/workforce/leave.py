@@ -77,7 +77,7 @@ class SickLeave:
             st.reassign_call.cancel()  # back before the cases were handed over
             st.reassign_call = None
         st.absent = False
-        st.worker.available = True
+        st.worker.available = not st.in_notice  # back at work; in notice, still no new cases
         now = self.env.now
         self.ledger.add(now, "absent", -1)
         self.ledger.add(now, "present", 1)

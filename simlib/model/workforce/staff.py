@@ -296,6 +296,7 @@ class Workforce:
     # --- resignations and departures ------------------------------------------
     def _resign(self, st: Staffer) -> None:
         st.in_notice = True
+        st.worker.available = False  # works on through the notice period, but takes no new cases
         st.quit.stop()
         self.ctx.recorder.log(Resignation(time=self.env.now, role=st.post.role))
         call_at(self.env, self.env.now + self.staff.notice_days, lambda: self._depart(st))
