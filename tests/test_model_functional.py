@@ -163,3 +163,26 @@ def test_a_soft_cap_assigns_like_no_cap_and_changes_no_outcome() -> None:
     b = none.kpis.set_index(["replication", "kpi"])["value"].drop("over_cap_time_share", level="kpi")
     pd.testing.assert_series_equal(a, b)
     assert soft.kpi("over_cap_time_share").gt(0).all()  # the cap is crossed: the test is not vacuous
+
+
+def test_a_reassigned_case_keeps_its_place_in_the_balans() -> None:
+    """SoL practice: a case handed back (its caseworker left) waits by when it came, not at the back."""
+    from simlib.model.caseworker import Job
+    from simlib.model.simulation import build_context
+
+    ctx = build_context(load_scenario("textbook/mmc"), 1, 0)
+    team = ctx.teams["investigation"]  # no caseworkers yet: everything queues
+    jobs = []
+    for day in (1.0, 2.0, 3.0):
+        ctx.env.run(until=day)
+        job = Job(1.0, lambda _j: None)
+        team.submit(job)
+        jobs.append(job)
+    handed_back = Job(1.0, lambda _j: None)
+    handed_back.queued_at = 0.5  # came to the team before all of them
+    team.reassign([handed_back])
+    assert list(team.normal) == [handed_back, *jobs]
+    middle = team.normal[2]
+    team.dequeue(middle)
+    team.reassign([middle])
+    assert list(team.normal) == [handed_back, *jobs]

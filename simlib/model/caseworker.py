@@ -50,6 +50,7 @@ class Job:
         "mark",
         "on_done",
         "payload",
+        "queued_at",
         "started",
         "work",
         "worker",
@@ -63,6 +64,7 @@ class Job:
         self.mark = 0.0  # finish mark on the current worker's virtual clock
         self.worker: Caseworker | None = None
         self.started = -1.0  # clock time the job first got a caseworker
+        self.queued_at = -1.0  # clock time the job first came to its team (its place in a queue)
         self.load_area = 0.0  # integral of the caseworker's case count while in work
         self.load_since = 0.0
         self.attained = 0.0  # hours of work received (up to the last detach)

@@ -101,14 +101,27 @@ class Team:
         return best
 
     def submit(self, job: Job, urgent: bool = False) -> None:
-        """A new case for this team: to a caseworker now, or into the balans queue."""
-        if not self.urgent and (urgent or not self.normal):
+        """A case for this team: to a caseworker now, or into the balans queue.
+
+        A case keeps its place by the time it first came to the team: a new case
+        joins the back, a reassigned one goes back where it would have stood.
+        """
+        if job.queued_at < 0:
+            job.queued_at = self.ctx.env.now
+        queue = self.urgent if urgent else self.normal
+        if not self.urgent and (urgent or not self.normal or job.queued_at < self.normal[0].queued_at):
             # nothing waits ahead of it: assign at once if someone may take it
             worker = self._pick(job)
             if worker is not None:
                 self._assign(worker, job)
                 return
-        (self.urgent if urgent else self.normal).append(job)
+        if queue and job.queued_at < queue[-1].queued_at:
+            i = len(queue) - 1
+            while i > 0 and queue[i - 1].queued_at > job.queued_at:
+                i -= 1
+            queue.insert(i, job)
+        else:
+            queue.append(job)
         self._queue_changed()
         self.pull()
 
