@@ -186,3 +186,18 @@ def test_a_reassigned_case_keeps_its_place_in_the_balans() -> None:
     team.dequeue(middle)
     team.reassign([middle])
     assert list(team.normal) == [handed_back, *jobs]
+
+
+def test_urgent_cases_never_wait_behind_a_hard_cap() -> None:
+    """An urgent case goes to a caseworker at once, over the cap if need be, and that is recorded."""
+    from simlib.model.records import UrgentOverCap
+    from simlib.model.simulation import simulate
+
+    sc = with_overrides(BASE, {"horizon.years": 1.0, "horizon.warmup_years": 0.2, "investigation.caseload_cap": 8,
+                               "investigation.cap_mode": "hard", "staff.investigators_fte": 20})
+    out = simulate(sc, SEED, 0)
+    inv = out.recorder.investigation_frame()
+    urgent, normal = inv[inv["urgent"]], inv[~inv["urgent"]]
+    assert len(urgent) > 20 and (normal["assigned"] > normal["opened"]).any()  # a real queue to skip
+    assert (urgent["assigned"] == urgent["opened"]).all()
+    assert len(out.recorder.of(UrgentOverCap)) > 0

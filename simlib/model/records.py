@@ -39,6 +39,13 @@ class InvestigationRecord(NamedTuple):
     caseworker_changes: int
 
 
+class UrgentOverCap(NamedTuple):
+    """An urgent case given to a caseworker at or over the hard cap (it never waits behind it)."""
+
+    time: float
+    role: str
+
+
 class CaseworkerChange(NamedTuple):
     """A child's case moved to another caseworker (any role)."""
 

@@ -1,7 +1,9 @@
 """A team of caseworkers in one role: assignment under a caseload cap, and the balans queue.
 
 ``hard`` cap: a case goes only to a caseworker under the cap, otherwise it waits
-in the balans queue (urgent first, FIFO within priority). ``soft``: the
+in the balans queue (urgent first, by arrival within priority); an urgent case
+never waits behind the cap: it goes to the least-loaded caseworker over it
+(recorded as ``UrgentOverCap``). ``soft``: the
 least-loaded caseworker takes it even above the cap (the overload is recorded).
 ``none``: the least-loaded caseworker takes it at once. The graduate rule keeps
 complex cases from novices unless mentoring is on.
@@ -13,6 +15,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from simlib.model.caseworker import INF, Caseworker, Job
+from simlib.model.records import UrgentOverCap
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
@@ -80,14 +83,15 @@ class Team:
         self.queue_len.set(self.ctx.env.now, self.queued)
 
     # --- assignment -------------------------------------------------------
-    def _pick(self, job: Job) -> Caseworker | None:
+    def _pick(self, job: Job, urgent: bool = False) -> Caseworker | None:
         """Least-loaded caseworker who may take the job (first in team order on ties).
 
-        May take: available, under the assignment cap (a hard cap), and, under
-        the graduate rule, not a novice when the case is complex.
+        May take: available, under the assignment cap (a hard cap; an urgent case
+        never waits behind it), and, under the graduate rule, not a novice when
+        the case is complex.
         """
         best = None
-        best_load = self.cap if self.cap is not None else 1 << 30
+        best_load = self.cap if self.cap is not None and not urgent else 1 << 30
         if self.graduate_rule and getattr(job.payload, "complex", False):
             now, novice_days = self.ctx.env.now, self.novice_days
         else:
@@ -111,9 +115,9 @@ class Team:
         queue = self.urgent if urgent else self.normal
         if not self.urgent and (urgent or not self.normal or job.queued_at < self.normal[0].queued_at):
             # nothing waits ahead of it: assign at once if someone may take it
-            worker = self._pick(job)
+            worker = self._pick(job, urgent)
             if worker is not None:
-                self._assign(worker, job)
+                self._assign(worker, job, urgent)
                 return
         if queue and job.queued_at < queue[-1].queued_at:
             i = len(queue) - 1
@@ -125,7 +129,9 @@ class Team:
         self._queue_changed()
         self.pull()
 
-    def _assign(self, worker: Caseworker, job: Job) -> None:
+    def _assign(self, worker: Caseworker, job: Job, urgent: bool = False) -> None:
+        if urgent and self.cap is not None and len(worker.jobs) >= self.cap:
+            self.ctx.recorder.log(UrgentOverCap(time=self.ctx.env.now, role=self.role))
         self.in_work += 1
         on_assign = getattr(job.payload, "on_assign", None)
         if on_assign is not None:
@@ -141,10 +147,11 @@ class Team:
         """Assign queued cases to whoever may take them (also after hires and returns)."""
         changed = False
         for queue in (self.urgent, self.normal):
+            urgent = queue is self.urgent
             i = 0
             while i < len(queue):
                 job = queue[i]
-                worker = self._pick(job)
+                worker = self._pick(job, urgent)
                 if worker is None:
                     if not self.graduate_rule:
                         break  # nobody can take any case of this priority
@@ -152,7 +159,7 @@ class Team:
                     continue
                 del queue[i]
                 changed = True
-                self._assign(worker, job)
+                self._assign(worker, job, urgent)
             if queue:
                 break  # keep urgent-first: normal cases wait while urgent ones do
         if changed:
