@@ -201,3 +201,21 @@ def test_urgent_cases_never_wait_behind_a_hard_cap() -> None:
     assert len(urgent) > 20 and (normal["assigned"] > normal["opened"]).any()  # a real queue to skip
     assert (urgent["assigned"] == urgent["opened"]).all()
     assert len(out.recorder.of(UrgentOverCap)) > 0
+
+
+def test_a_report_about_a_child_under_investigation_joins_the_open_investigation() -> None:
+    """SoL 11 kap 1 a §: no parallel investigations of one child; the report is taken into the open one."""
+    from simlib.model.records import InvestigationJoined
+    from simlib.model.simulation import simulate
+
+    sc = with_overrides(BASE, {"horizon.years": 1.5, "horizon.warmup_years": 0.5})
+    out = simulate(sc, SEED, 0)
+    inv = out.recorder.investigation_frame()
+    joined = out.recorder.of(InvestigationJoined)
+    assert len(joined) > 50, len(joined)  # ~45% of referrals concern a recently referred child
+    refs = out.recorder.referral_frame()
+    assert refs["joined"].sum() == sum(1 for j in joined if not j.screened)
+    # no child ever has two investigations open at once
+    by_child = inv.sort_values("opened").groupby("child")
+    overlaps = sum(int((g["opened"].iloc[1:].to_numpy() < g["decided"].iloc[:-1].to_numpy()).sum()) for _, g in by_child if len(g) > 1)
+    assert overlaps == 0

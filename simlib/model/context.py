@@ -68,7 +68,7 @@ class SimContext:
     # Each stage adds its columns to the weekly series and its KPIs after the run.
     weekly_extras: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     # Work in progress, so KPIs can count cases still open at the end (no censoring).
-    open_cases: dict[int, Any] = field(default_factory=dict)
+    open_cases: dict[int, Any] = field(default_factory=dict)  # child -> its open investigation
     open_screenings: dict[int, Any] = field(default_factory=dict)
     kpi_providers: list[Callable[[SimContext, float, float], dict[str, float]]] = field(
         default_factory=list

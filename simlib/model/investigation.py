@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from simlib.model.caseworker import Caseworker, Job
 from simlib.model.context import SimContext
-from simlib.model.records import InvestigationRecord
+from simlib.model.records import InvestigationJoined, InvestigationRecord
 from simlib.model.referrals import Referral
 
 OUTCOMES = ("none", "in_home", "placement")
@@ -62,13 +62,39 @@ def _outcome(u: float, shares: tuple[float, float, float]) -> str:
     return "placement"
 
 
+def join_open_investigation(ctx: SimContext, referral: Referral, screened: bool) -> Case | None:
+    """A new report about a child whose investigation is open is taken into it (SoL 11 kap 1 a §).
+
+    No second, parallel investigation: the open one goes on, and an urgent report
+    makes a case still waiting in the balans urgent. Returns the open case, or
+    None when the child has none.
+    """
+    case = ctx.open_cases.get(referral.child)
+    if case is None:
+        return None
+    ctx.recorder.log(InvestigationJoined(time=ctx.env.now, child=referral.child, screened=screened))
+    if referral.urgent and not case.urgent:
+        case.urgent = True
+        team = ctx.teams["investigation"]
+        if case.assigned < 0 and case.job is not None and team.dequeue(case.job):
+            team.submit(case.job, urgent=True)
+    return case
+
+
 def open_investigation(ctx: SimContext, referral: Referral) -> Case:
-    """The decision to open: the case joins the investigation team's queue now."""
+    """The decision to open: the case joins the investigation team's queue now.
+
+    A child has one open investigation at most: a report that comes while one is
+    open is taken into it (``join_open_investigation``).
+    """
+    joined = join_open_investigation(ctx, referral, screened=True)
+    if joined is not None:
+        return joined
     env = ctx.env
     case = Case(referral, env.now)
     job = Job(referral.investigation_hours, lambda j: decide(ctx, case, rushed=False), case)
     case.job = job
-    ctx.open_cases[id(case)] = case
+    ctx.open_cases[referral.child] = case
     if ctx.scenario.investigation.rush_at_deadline:
         deadline = ctx.scenario.investigation.deadline_days
         env.timeout(deadline).callbacks.append(lambda _ev: _rush(ctx, case))
@@ -93,7 +119,7 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     assert job is not None
     now = ctx.env.now
     case.decided = now
-    ctx.open_cases.pop(id(case), None)
+    ctx.open_cases.pop(case.referral.child, None)
     done = job.attained if job.worker is None else job.done_hours()
     need = job.work
     in_work = now - job.started if job.started >= 0 else 0.0
@@ -120,6 +146,7 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
             rushed=rushed,
             outcome=case.outcome,
             caseworker_changes=case.changes,
+            child=ref.child,
         )
     )
     for handler in ctx.decision_handlers:

@@ -91,11 +91,14 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     years = max((t1 - t0) / 365.0, 1e-9)
     out: dict[str, float] = {}
 
-    refs = rec.referral_frame()
-    ref_in = refs[(refs["arrived"] >= t0) & (refs["arrived"] < t1)]
+    all_refs = rec.referral_frame()
+    ref_all_in = all_refs[(all_refs["arrived"] >= t0) & (all_refs["arrived"] < t1)]
     # referrals are recorded when screened; add those still in screening at the end
     pending = sum(1 for r in ctx.open_screenings.values() if t0 <= r.arrived < t1)
-    out["referrals_total"] = float(len(ref_in) + pending)
+    out["referrals_total"] = float(len(ref_all_in) + pending)
+    # screening KPIs: a report taken into an open investigation needs no screening
+    refs = all_refs[~all_refs["joined"].astype(bool)]
+    ref_in = refs[(refs["arrived"] >= t0) & (refs["arrived"] < t1)]
     screen_days = ref_in["screened"] - ref_in["arrived"]
     out["screening_days_mean"] = float(screen_days.mean()) if len(ref_in) else NAN
     deadline14 = sc.screening.deadline_days

@@ -19,6 +19,7 @@ class ReferralRecord(NamedTuple):
     urgent: bool
     screened: float
     opened: bool
+    joined: bool = False  # about a child with an open investigation: taken into it, not screened
 
 
 class InvestigationRecord(NamedTuple):
@@ -37,6 +38,15 @@ class InvestigationRecord(NamedTuple):
     rushed: bool
     outcome: str
     caseworker_changes: int
+    child: int
+
+
+class InvestigationJoined(NamedTuple):
+    """A referral taken into the child's open investigation (SoL 11 kap 1 a §) instead of a new one."""
+
+    time: float
+    child: int
+    screened: bool  # it had been screened (the investigation opened meanwhile)
 
 
 class UrgentOverCap(NamedTuple):

@@ -19,7 +19,7 @@ import simpy
 from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
 from simlib.model.context import SimContext, make_streams
-from simlib.model.investigation import open_investigation
+from simlib.model.investigation import join_open_investigation, open_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.records import ReferralRecord
@@ -82,6 +82,12 @@ def staff_fixed(ctx: SimContext) -> None:
 
 
 def _on_referral(ctx: SimContext, referral: Referral) -> None:
+    if join_open_investigation(ctx, referral, screened=False) is not None:
+        ctx.recorder.referrals.append(ReferralRecord(
+            arrived=referral.arrived, child=referral.child, age=referral.age,
+            urgent=referral.urgent, screened=referral.arrived, opened=False, joined=True,
+        ))
+        return
     if ctx.scenario.screening.enabled:
         start_screening(ctx, referral, lambda r: _after_screening(ctx, r))
     else:
