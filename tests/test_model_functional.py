@@ -63,8 +63,12 @@ def test_more_investigators_never_lengthen_waits_baseline_hard_cap() -> None:
 
 
 def test_cap_modes_behave() -> None:
-    """Understaffed (20 investigators, cap 8): hard queues and never exceeds; soft and none never queue."""
-    common = {"staff.investigators_fte": 20, "horizon.years": 1.5, "horizon.warmup_years": 0.5}
+    """Understaffed (20 investigators, cap 8): hard queues and never exceeds; soft and none never queue.
+
+    No urgent cases here: an urgent case may go over a hard cap (tested on its own).
+    """
+    common = {"staff.investigators_fte": 20, "horizon.years": 1.5, "horizon.warmup_years": 0.5,
+              "referrals.urgent_share": 0.0}
     hard = simlib.run(BASE, reps=2, seed=SEED, overrides={**common, "investigation.caseload_cap": 8, "investigation.cap_mode": "hard"})
     soft = simlib.run(BASE, reps=2, seed=SEED, overrides={**common, "investigation.caseload_cap": 8, "investigation.cap_mode": "soft"})
     none = simlib.run(BASE, reps=2, seed=SEED, overrides={**common, "investigation.caseload_cap": None, "investigation.cap_mode": "none"})
@@ -194,7 +198,8 @@ def test_urgent_cases_never_wait_behind_a_hard_cap() -> None:
     from simlib.model.simulation import simulate
 
     sc = with_overrides(BASE, {"horizon.years": 1.0, "horizon.warmup_years": 0.2, "investigation.caseload_cap": 8,
-                               "investigation.cap_mode": "hard", "staff.investigators_fte": 20})
+                               "investigation.cap_mode": "hard", "staff.investigators_fte": 20,
+                               "referrals.known_child_share": 0.0})  # no joins: urgency is the opening's
     out = simulate(sc, SEED, 0)
     inv = out.recorder.investigation_frame()
     urgent, normal = inv[inv["urgent"]], inv[~inv["urgent"]]

@@ -25,6 +25,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simlib.model.records import InvestigationJoined
 from simlib.model import simulation
 from simlib.model.caseworker import Caseworker
 from simlib.model.simulation import simulate
@@ -94,23 +95,26 @@ def test_every_referral_is_in_exactly_one_place(overrides: dict[str, Any], seed:
         out = simulate(sc, seed, 0)
     ctx, rec = box["ctx"], out.recorder
     generated = box["referrals"]
-    screened = pd.DataFrame(rec.referrals, columns=["arrived", "child", "age", "urgent", "screened", "opened"])
+    screened = rec.referral_frame()
     in_screening = len(ctx.open_screenings)
     # each referral is screened (closed or opened) or still in screening, never both
     assert len(generated) == len(screened) + in_screening
     screened_ids = {id(r) for r in generated} - set(ctx.open_screenings)
     assert len(screened_ids) == len(screened)
-    # each opened investigation is decided, waiting or in work
+    # each decision to open starts an investigation, or is taken into the child's open one
+    # (SoL 11 kap 1 a §); each investigation is decided, waiting or in work
     opened = int(screened["opened"].sum())
+    joined_after_screening = sum(1 for j in rec.of(InvestigationJoined) if j.screened)
+    assert sum(1 for j in rec.of(InvestigationJoined) if not j.screened) == int(screened["joined"].sum())
     team = ctx.teams["investigation"]
-    assert opened == len(rec.investigations) + len(ctx.open_cases)
+    assert opened == len(rec.investigations) + len(ctx.open_cases) + joined_after_screening
     assert len(ctx.open_cases) == team.queued + team.in_work
     in_work = sum(len(w.jobs) for w in team.workers)
     assert in_work == team.in_work
     queued = {id(j.payload) for j in (*team.urgent, *team.normal)}
     working = {id(j.payload) for w in team.workers for j in w.jobs}
     assert not queued & working
-    assert queued | working == set(ctx.open_cases)
+    assert queued | working == {id(case) for case in ctx.open_cases.values()}
 
 
 @SETTINGS
