@@ -348,3 +348,64 @@ def test_store_like_permissions_helper_is_not_needed_for_scenarios(tmp_path):
     path = child(tmp_path, "")
     path.chmod(stat.S_IRUSR)
     assert load(path).scenario.name == "child"
+
+
+# --- 1. bounded work ---------------------------------------------------------------------------
+
+BOUNDED = {
+    "staff.cost_per_fte_sek=1": ["staff.cost_per_fte_sek", "36,800,000 funded posts", "at most 10,000"],
+    "staff.budget_sek_per_year=1e11": ["staff.budget_sek_per_year", "125,000 funded posts", "at most 10,000"],
+    "staff.cost_per_fte_sek=500": ["staff.cost_per_fte_sek", "at most 10,000"],
+    "placements.initial_in_care=100000": ["placements.initial_in_care", "at most 20000"],
+    "placements.foster_homes.initial=100000": ["placements.foster_homes.initial", "at most 20000"],
+    "horizon.unstable_queue_per_server=1e5": ["horizon.unstable_queue_per_server", "at most 1000"],
+    "referrals.per_year=1e7": ["referrals.per_year", "at most 1000000"],
+}
+
+
+@pytest.mark.parametrize("override", list(BOUNDED))
+def test_huge_work_is_refused_naming_the_field_and_limit(override):
+    assert_user_error(invoke("show", "baseline", "--set", override), "--set", *BOUNDED[override], max_lines=1)
+
+
+def test_referrals_times_years_is_bounded():
+    result = invoke("show", "baseline", "--set", "referrals.per_year=1e6", "--set", "horizon.years=60")
+    assert_user_error(result, "referrals.per_year x horizon.years", "60,000,000", "at most 10,000,000", max_lines=1)
+
+
+def test_fixed_staff_total_is_bounded(tmp_path):
+    body = "staff:\n  dynamics: false\n  intake_fte: 5000\n  investigators_fte: 5000\n  placement_fte: 5000\n"
+    assert_user_error(invoke("validate", str(child(tmp_path, body))), "15,000 posts", "at most 10,000", max_lines=1)
+
+
+def test_the_big_city_is_well_inside_the_limits():
+    load("large-city")
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["run", "baseline", "--reps", str(10**12)], ["--reps", "100,000"]),
+        (["compare", "baseline", "policy/cap-12", "--reps", "200000"], ["--reps", "100,000"]),
+        (["sweep", "baseline", "--grid", "investigation.caseload_cap=10,12", "--reps", "0"], ["--reps"]),
+        (["run", "baseline", "--years", "1e9"], ["--years", "at most 100"]),
+        (["brief", "baseline", "policy/cap-12", "--seed", "-5"], ["--seed", "-5"]),
+        (["run", "baseline", "--seed", "-5"], ["--seed", "-5"]),
+        (["compare", "baseline", "policy/cap-12", "--seed", "-1"], ["--seed"]),
+        (["sweep", "baseline", "--grid", "investigation.caseload_cap=10", "--seed", "-1"], ["--seed"]),
+        (["run", "baseline", "--seed", str(2**63)], ["--seed", "64-bit"]),
+        (["sweep", "baseline", "--grid", "investigation.caseload_cap=10", "--seed", str(2**64 + 5)], ["--seed"]),
+        (["calibrate", "baseline", "--seed", "-2"], ["--seed"]),
+        (["national", "baseline", "--reps", str(10**9)], ["--reps"]),
+        (["sweep", "baseline", "--grid", "investigation.caseload_cap=010,12"], ["--grid", "'010'"]),
+    ],
+)
+def test_run_options_are_bounded_and_named(args, needles):
+    assert_user_error(invoke(*args), *needles, max_lines=1)
+
+
+def test_library_refuses_absurd_reps():
+    from simlib.experiments.replications import run
+
+    with pytest.raises(ValueError, match="100,000"):
+        run(load_scenario("baseline"), reps=10**12)

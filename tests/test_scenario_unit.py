@@ -209,14 +209,15 @@ def baseline_variations(draw: st.DrawFn) -> dict:
     cap = draw(st.one_of(st.none(), st.integers(1, 500)))
     mode = "none" if cap is None else draw(st.sampled_from(["hard", "soft", "none"]))
     return {
-        "referrals.per_year": draw(_floats(0, 1e6, exclude_min=True)),
+        # within the bounded-work limits (per_year x years <= 1e7, budget / cost <= 10 000 posts)
+        "referrals.per_year": draw(_floats(0, 1e5, exclude_min=True)),
         "referrals.urgent_share": draw(_floats(0, 1)),
         "investigation.caseload_cap": cap,
         "investigation.cap_mode": mode,
         "investigation.hours.mean": draw(_floats(0, 1e7, exclude_min=True)),
         "investigation.hours.cv": draw(_floats(0, 10, exclude_min=True)),
         "staff.turnover_per_year": draw(_floats(0, 100)),
-        "staff.budget_sek_per_year": draw(st.one_of(st.none(), _floats(0, 1e11, exclude_min=True))),
+        "staff.budget_sek_per_year": draw(st.one_of(st.none(), _floats(0, 5e9, exclude_min=True))),
         "staff.investigators_fte": draw(st.integers(1, 10000)),
         "horizon.years": draw(_floats(1.5, 100)),
     }

@@ -127,9 +127,12 @@ def resolve(
     return with_overrides(sc, changes) if changes else sc
 
 
+MAX_REPS = 100_000  # replications of one scenario: far above any useful interval; tasks are built up front
+
+
 def _check_counts(reps: int, jobs: int) -> None:
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1, got {reps}")
+    if not 1 <= reps <= MAX_REPS:
+        raise ValueError(f"reps must be from 1 to {MAX_REPS:,}, got {reps:,}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
 

@@ -304,7 +304,8 @@ def load(name_or_path: str | Path, overrides: Iterable[str] | Mapping[str, Any] 
 def _blame_override(problem: Problem, keys: list[str]) -> Problem:
     path = problem.path
     for key in keys:
-        if path == key or path.startswith((key + ".", key + "[")) or (path and key.startswith(path + ".")):
+        inside = path == key or path.startswith((key + ".", key + "[")) or (path and key.startswith(path + "."))
+        if inside or (not path and key in problem.message):  # a rule across sections names its keys
             return Problem(path, problem.message, "--set")
     return problem
 

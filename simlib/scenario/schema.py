@@ -24,6 +24,15 @@ from simlib.scenario.distributions import Distribution
 
 SHARE_TOLERANCE = 1e-6
 
+# Bounded work: limits on what one replication may ask for, so that a file from
+# someone else can make the tool refuse, never run for days or exhaust memory.
+# They sit far above any Swedish unit (the big-city scenario has ~315 posts and
+# ~21 000 referrals a year; the whole country ~30 000 children in care).
+MAX_POSTS = 10_000  # staffed posts in one unit: fixed FTEs, or budget / cost_per_fte_sek
+MAX_REFERRALS_PER_RUN = 10_000_000  # referrals.per_year x horizon.years
+MAX_IN_CARE = 20_000  # children in care, and foster homes, at the start
+MAX_UNSTABLE_QUEUE = 1_000  # waiting cases per server before a run is called unstable
+
 
 Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Multiplier = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
@@ -79,7 +88,7 @@ class Horizon(Section):
     years: Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)]
     warmup: Literal["fixed", "mser5"]
     warmup_years: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
-    unstable_queue_per_server: Annotated[float, Strict(), Field(gt=0, le=1e5, allow_inf_nan=False)]
+    unstable_queue_per_server: Annotated[float, Strict(), Field(gt=0, le=MAX_UNSTABLE_QUEUE, allow_inf_nan=False)]
 
     # Field validators (not model validators) so that the error names the dotted key.
     @field_validator("warmup_years")
@@ -169,7 +178,7 @@ class FosterHomes(Section):
     ``initial x recruited_per_year / leave_per_year`` instead of drifting as a random walk.
     """
 
-    initial: Annotated[int, Strict(), Field(ge=0, le=100000)]
+    initial: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
     recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
     leave_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
 
@@ -190,7 +199,7 @@ class BreakdownFactors(Section):
 
 class Placements(Section):
     enabled: StrictBool
-    initial_in_care: Annotated[int, Strict(), Field(ge=0, le=100000)]
+    initial_in_care: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
     months: Distribution
     foster_homes: FosterHomes
     # null: no planned move; an emergency placement lasts the whole episode (a loss system)
@@ -304,7 +313,31 @@ class Scenario(Section):
                 raise ValueError("staff.placement_fte must be at least 1 when placements are enabled")
         elif staff.budget_sek_per_year is None:
             raise ValueError("staff.budget_sek_per_year is needed when staff.dynamics is true")
+        self._bounded_work()
         return self
+
+    def _bounded_work(self) -> None:
+        """Derived sizes within limits (each field may be in range while their product is not)."""
+        staff = self.staff
+        if staff.dynamics:
+            posts = (staff.budget_sek_per_year or 0.0) / staff.cost_per_fte_sek
+            if posts > MAX_POSTS:
+                raise ValueError(
+                    f"staff.budget_sek_per_year / staff.cost_per_fte_sek = {posts:,.0f} funded posts;"
+                    f" at most {MAX_POSTS:,} (raise cost_per_fte_sek or lower the budget)"
+                )
+        else:
+            posts = staff.intake_fte + staff.investigators_fte + staff.placement_fte
+            if posts > MAX_POSTS:
+                raise ValueError(
+                    f"staff.intake_fte + investigators_fte + placement_fte = {posts:,} posts; at most {MAX_POSTS:,}"
+                )
+        referrals = self.referrals.per_year * self.horizon.years
+        if referrals > MAX_REFERRALS_PER_RUN:
+            raise ValueError(
+                f"referrals.per_year x horizon.years = {referrals:,.0f} referrals in one run;"
+                f" at most {MAX_REFERRALS_PER_RUN:,} (shorten the horizon or model a smaller unit)"
+            )
 
     @property
     def name(self) -> str:

@@ -16,7 +16,7 @@ import typer
 
 from simlib.analysis import calibration, parameters
 from simlib.analysis.national import national as run_national
-from simlib.presentation.cli.errors import UserError, command_app
+from simlib.presentation.cli.errors import UserError, check_run_options, command_app
 from simlib.scenario import load
 
 app = command_app()
@@ -108,6 +108,7 @@ def calibrate(
     Each target is marked within / borderline / outside its published range, or
     'not modelled' when the scenario switches the mechanism off. Reports; never tunes.
     """
+    check_run_options(reps, jobs, years, seed=seed)
     loaded = load(scenario)
     table = calibration.calibrate(
         loaded.scenario, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask
@@ -152,6 +153,7 @@ def national(
     populations; the national child share in every group). Totals: sum of municipalities x mean;
     shares and waits: child-weighted national averages.
     """
+    check_run_options(reps, jobs, years, seed=seed)
     names = scenarios or ["baseline"]
     loaded = [load(s).scenario for s in names]
     if len({sc.name for sc in loaded}) < len(loaded):

@@ -44,7 +44,7 @@ def brief(
     """
     if lang not in LANGS:
         raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
-    check_run_options(reps, jobs, years)
+    check_run_options(reps, jobs, years, seed=seed)
     from simlib.presentation.brief import find_chromium, make_brief, print_pdf, shell_command
 
     if pdf is not None and find_chromium() is None:

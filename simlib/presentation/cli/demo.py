@@ -21,7 +21,7 @@ def demo(
 ) -> None:
     """Today's rules against hard caseload caps of 15 and 12: key KPIs with 95% CIs, a brief in
     Swedish and English and a figure under --out."""
-    check_run_options(reps, jobs, min_reps=2)  # two replications at least, for an interval
+    check_run_options(reps, jobs, min_reps=2, seed=seed)  # two replications at least, for an interval
     from simlib.presentation.brief import shell_command
     from simlib.presentation.demo import HEADLINE_SCENARIOS, run_headline
 

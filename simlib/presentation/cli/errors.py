@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
+from simlib.experiments.replications import MAX_REPS
 from simlib.scenario import ScenarioError
 
 EXIT_USER_ERROR = 2
@@ -35,14 +37,29 @@ class UserError(Exception):
         return list(self._lines)
 
 
-def check_run_options(reps: int, jobs: int, years: float | None = None, min_reps: int = 1) -> None:
-    """The options every simulating command shares: a UserError naming the first bad one."""
-    if reps < min_reps:
-        raise UserError(f"--reps: must be at least {min_reps}, got {reps}")
+MAX_SEED = 2**63 - 1  # seeds are stored as int64 in sweep stores and results
+
+
+def check_run_options(
+    reps: int, jobs: int, years: float | None = None, min_reps: int = 1, seed: int | None = None
+) -> None:
+    """The options every simulating command shares: a UserError naming the first bad one.
+
+    ``--jobs`` above this machine's cores is allowed (a shared scheduler may say
+    otherwise) but warned about: more processes than cores is slower, not faster.
+    """
+    if not min_reps <= reps <= MAX_REPS:
+        raise UserError(f"--reps: must be at least {min_reps} and at most {MAX_REPS:,}, got {reps:,}")
     if jobs < 1:
         raise UserError(f"--jobs: must be at least 1, got {jobs}")
-    if years is not None and not (years > 0 and math.isfinite(years)):
-        raise UserError(f"--years: must be above 0, got {years:g}")
+    if years is not None and not (0 < years <= 100 and math.isfinite(years)):
+        raise UserError(f"--years: must be above 0 and at most 100, got {years:g}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed: must be from 0 to {MAX_SEED} (a 64-bit seed), got {seed}")
+    cores = os.cpu_count() or 1
+    if jobs > cores:
+        typer.echo(f"warning: --jobs {jobs} is more than the {cores} cores of this machine; "
+                   "extra processes only share them", err=True)
 
 
 # OSErrors that mean "the path you gave is wrong", not "the program is broken"

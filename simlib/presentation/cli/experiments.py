@@ -54,8 +54,10 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar o
 
 
 # --- argument checks ----------------------------------------------------------------------
-def _check_common(reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None) -> None:
-    check_run_options(reps, jobs, years)
+def _check_common(
+    reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None, seed: int | None = None
+) -> None:
+    check_run_options(reps, jobs, years, seed=seed)
     if fmt not in FORMATS:
         raise UserError(f"--format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if warmup is not None and warmup not in WARMUPS:
@@ -171,7 +173,7 @@ def run(
     from simlib.experiments import run as run_replications
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup)
+    _check_common(reps, jobs, years, fmt, warmup, seed)
     if precision is not None and not (0 < precision < 1e6):
         raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
     if precision is not None and max_reps < reps:
@@ -226,7 +228,7 @@ def compare(
     from simlib.experiments import compare as compare_scenarios
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup)
+    _check_common(reps, jobs, years, fmt, warmup, seed)
     base_sc = load(base, set_ or []).scenario
     alt_scs = [load(a, set_ or []).scenario for a in alternatives]
     try:
@@ -292,7 +294,7 @@ def sweep(
     from simlib.experiments.replications import resolve
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup)
+    _check_common(reps, jobs, years, fmt, warmup, seed)
     if sample is not None and sample not in ("lhs", "sobol"):
         raise UserError(f"--sample: must be lhs or sobol, got {sample!r}")
     if n < 1:
