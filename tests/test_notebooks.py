@@ -2,14 +2,19 @@
 
 Each notebook is executed with nbclient in a fresh kernel with CASELOAD_FAST=1
 (fewer, shorter replications; see simlib.notebook.settings), from
-the notebooks/ folder as `make lab` opens them. A cell that raises fails the
-test with the notebook name and the cell's traceback. Outputs must be stripped
-in git (nbstripout), so diffs stay readable and no stale numbers are committed.
+the notebooks/ folder as `make lab` opens them, with the kernel's own (inline)
+matplotlib backend and CASELOAD_OUT pointing at a temporary folder: the clone's
+out/ (what `make demo` wrote) must be exactly as before. A cell that raises fails
+the test with the notebook name and the cell's traceback; a cell that draws
+(`plt.show()`) must leave an image in its outputs. Outputs must be stripped in
+git (nbstripout), so diffs stay readable and no stale numbers are committed.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +27,26 @@ EXPECTED = [
     "04-motion-brief", "05-learning-des", "06-sensitivity",
 ]
 CELL_TIMEOUT_S = 600
+IMAGE_TYPES = ("image/png", "image/svg+xml")
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time (ns)."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def _draws(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "code" and "plt.show()" in cell.source
+
+
+def test_importing_plots_keeps_the_notebook_backend() -> None:
+    # plots used to call matplotlib.use("Agg") at import, which blanked every later figure in a notebook
+    code = "import matplotlib; import simlib.presentation.plots; print(matplotlib.get_backend())"
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "module://matplotlib_inline.backend_inline", done.stdout + done.stderr
 
 
 def test_every_notebook_is_there() -> None:
@@ -48,8 +73,11 @@ def test_notebook_runs_in_fast_mode(path: Path, monkeypatch: pytest.MonkeyPatch,
     from nbclient.exceptions import CellExecutionError
 
     monkeypatch.setenv("CASELOAD_FAST", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("CASELOAD_OUT", str(tmp_path / "out"))
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend, as in `make lab`
     monkeypatch.delenv("CASELOAD_LANG", raising=False)
+    users_out = ROOT / "out"
+    before = _snapshot(users_out)
     book = nbformat.read(path, as_version=4)
     client = NotebookClient(
         book, timeout=CELL_TIMEOUT_S, kernel_name="python3",
@@ -61,3 +89,9 @@ def test_notebook_runs_in_fast_mode(path: Path, monkeypatch: pytest.MonkeyPatch,
         pytest.fail(f"{path.name} failed:\n{exc}")
     errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    blank = [
+        i for i, c in enumerate(book.cells)
+        if _draws(c) and not any(m in o.get("data", {}) for o in c.outputs for m in IMAGE_TYPES)
+    ]
+    assert not blank, f"{path.name}: cells {blank} call plt.show() but produced no image"
+    assert _snapshot(users_out) == before, f"{path.name} wrote to {users_out}; notebooks under test write to CASELOAD_OUT"

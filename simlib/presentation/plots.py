@@ -5,6 +5,8 @@ replication x week), a language, and returns a matplotlib ``Figure``; every labe
 comes from the i18n catalogue and every tick uses the language's number format.
 No model logic: callers compute summaries (``Results.summary()``, a comparison's
 paired differences) and pass them in. Used by the brief, notebooks and dashboard.
+Importing this module leaves matplotlib's backend alone (notebooks keep their
+inline figures); the command line, which only writes files, selects Agg itself.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ import textwrap
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display needed; figures are written to files or embedded
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

@@ -40,6 +40,9 @@ def _root(
     ] = False,
 ) -> None:
     """Caseload Lab: a model of Swedish child-welfare services (waits, deadlines, caseload caps, budgets)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line writes figures to files; it never opens a window
 
 
 for _module in (scenarios, experiments, analysis, brief, demo):  # the order of simlib --help

@@ -8,6 +8,6 @@ Parts:
 """
 
 from simlib.presentation.dashboard.caps import CapDashboard, caps_dashboard
-from simlib.presentation.dashboard.settings import RunSettings, fast_mode, in_voila, language, settings
+from simlib.presentation.dashboard.settings import RunSettings, fast_mode, in_voila, language, out_dir, settings
 
-__all__ = ["CapDashboard", "RunSettings", "caps_dashboard", "fast_mode", "in_voila", "language", "settings"]
+__all__ = ["CapDashboard", "RunSettings", "caps_dashboard", "fast_mode", "in_voila", "language", "out_dir", "settings"]

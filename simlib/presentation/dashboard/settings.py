@@ -2,18 +2,20 @@
 
 Run sizes are honest by default and small under ``CASELOAD_FAST=1`` (CI runs
 every notebook that way); the language comes from ``?lang=sv`` in the Voila URL,
-then ``CASELOAD_LANG``, then English.
+then ``CASELOAD_LANG``, then English. Files go to ``out_dir()`` (``CASELOAD_OUT``).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 FAST_ENV = "CASELOAD_FAST"
 LANG_ENV = "CASELOAD_LANG"
+OUT_ENV = "CASELOAD_OUT"
 LANGUAGES = ("en", "sv")
 
 
@@ -40,6 +42,18 @@ def settings() -> RunSettings:
     if fast_mode():
         return RunSettings(reps=3, years=1.5, preview_years=1.0, sweep_points=3, sobol_n=2, jobs=jobs)
     return RunSettings(reps=10, years=None, preview_years=1.5, sweep_points=5, sobol_n=64, jobs=jobs)
+
+
+def out_dir() -> Path:
+    """Where notebooks write files: CASELOAD_OUT if set (the tests use a temporary folder),
+    else the clone's ``out/`` (``../out`` from notebooks/, as ``make lab`` opens them)."""
+    chosen = os.environ.get(OUT_ENV, "").strip()
+    if chosen:
+        folder = Path(chosen)
+    else:
+        folder = Path("../out") if Path.cwd().name == "notebooks" else Path("out")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def in_voila() -> bool:
