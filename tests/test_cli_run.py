@@ -183,7 +183,7 @@ def test_sweep_killed_midway_resumes_to_exactly_the_uninterrupted_results(tmp_pa
     assert all(after[p] == inode for p, inode in before.items()), "a finished cell was computed again"
     assert not list(store.glob("cells/*/*.tmp"))
 
-    uninterrupted = sweep("baseline", GRID, reps=REPS, seed=SEED, years=YEARS)
-    from_store = sweep("baseline", GRID, reps=REPS, seed=SEED, years=YEARS, store=store)
+    uninterrupted = sweep("baseline", GRID, reps=REPS, seed=SEED, years=YEARS).kpis
+    from_store = sweep("baseline", GRID, reps=REPS, seed=SEED, years=YEARS, store=store).kpis
     assert_frame_equal(from_store, uninterrupted)
     assert resumed.stdout == uninterrupted.to_csv(index=False)  # what the rerun printed, too

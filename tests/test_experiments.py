@@ -64,8 +64,8 @@ def test_dask_local_cluster_equals_jobs_1_bit_for_bit(serial, tmp_path) -> None:
     assert_frame_equal(on_dask.kpis, serial.kpis)
     assert_frame_equal(on_dask.series, serial.series)
     grid = {"investigation.caseload_cap": [13, 15], **{k: [v] for k, v in CAP.items()}}
-    here = sweep("baseline", grid, reps=2, seed=5, years=YEARS)
-    there = sweep("baseline", grid, reps=2, seed=5, years=YEARS, jobs=2, dask="local", store=tmp_path / "s")
+    here = sweep("baseline", grid, reps=2, seed=5, years=YEARS).kpis
+    there = sweep("baseline", grid, reps=2, seed=5, years=YEARS, jobs=2, dask="local", store=tmp_path / "s").kpis
     assert_frame_equal(there, here)
 
 
@@ -226,7 +226,7 @@ GRID = {"investigation.caseload_cap": [13, 15], "investigation.cap_mode": ["hard
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory) -> tuple[pd.DataFrame, object]:
     root = tmp_path_factory.mktemp("store") / "s"
-    return sweep("baseline", GRID, reps=2, seed=8, years=YEARS, store=root, jobs=2), root
+    return sweep("baseline", GRID, reps=2, seed=8, years=YEARS, store=root, jobs=2).kpis, root
 
 
 def test_sweep_frame_is_tidy_and_equals_the_in_memory_run(stored) -> None:
@@ -237,7 +237,7 @@ def test_sweep_frame_is_tidy_and_equals_the_in_memory_run(stored) -> None:
     ]
     assert frame.groupby("point")["scenario_hash"].nunique().eq(1).all()
     assert sorted(frame["replication"].unique()) == [0, 1]
-    assert_frame_equal(sweep("baseline", GRID, reps=2, seed=8, years=YEARS), frame)
+    assert_frame_equal(sweep("baseline", GRID, reps=2, seed=8, years=YEARS).kpis, frame)
 
 
 def test_sweep_rerun_reads_the_store_and_computes_nothing(stored, monkeypatch) -> None:
@@ -249,7 +249,7 @@ def test_sweep_rerun_reads_the_store_and_computes_nothing(stored, monkeypatch) -
         return []
 
     monkeypatch.setattr(sweeps_module, "execute", no_work)
-    assert_frame_equal(sweep("baseline", GRID, reps=2, seed=8, years=YEARS, store=root), frame)
+    assert_frame_equal(sweep("baseline", GRID, reps=2, seed=8, years=YEARS, store=root).kpis, frame)
 
 
 def test_manifest_records_what_made_the_store(stored) -> None:
@@ -307,10 +307,10 @@ def _other_cell(tmp_path) -> object:
 
 def test_half_written_temporary_files_are_removed_and_more_reps_extend_the_store(tmp_path) -> None:
     root = tmp_path / "s"
-    first = sweep("baseline", None, reps=1, seed=1, years=YEARS, store=root)
+    first = sweep("baseline", None, reps=1, seed=1, years=YEARS, store=root).kpis
     cell_dir = next(root.glob("cells/*"))
     (cell_dir / ".rep-000001.parquet.abc.tmp").write_bytes(b"half")
-    more = sweep("baseline", None, reps=2, seed=1, years=YEARS, store=root)
+    more = sweep("baseline", None, reps=2, seed=1, years=YEARS, store=root).kpis
     assert not list(cell_dir.glob("*.tmp"))
     assert_frame_equal(more[more["replication"] == 0].reset_index(drop=True), first)
     assert json.loads((root / "manifest.json").read_text())["reps"] == 2

@@ -22,6 +22,7 @@ import pandas as pd
 
 from simlib.experiments.intervals import t_interval
 from simlib.experiments.replications import resolve, run_all
+from simlib.experiments.sweep_results import SweepResults
 from simlib.scenario.introspect import is_integer_key, value_at
 from simlib.scenario.loader import with_overrides
 from simlib.scenario.schema import Scenario
@@ -136,7 +137,7 @@ def sobol_indices(
 
 
 def cost_per_point(
-    frame: pd.DataFrame,
+    results: SweepResults,
     keys: Sequence[str],
     base: Mapping[str, Any],
     effect: str = "investigation_within_4m_share",
@@ -144,10 +145,11 @@ def cost_per_point(
 ) -> pd.DataFrame:
     """SEK a year per percentage point of ``effect`` gained, each design point against ``base``.
 
-    ``frame`` is a ``sweep`` result (point, swept keys, replication, kpi, value).
+    ``results`` is what ``sweep`` returns (its ``kpis``: point, swept keys, replication, kpi, value).
     Differences are paired by replication (all points share seeds), and the ratio
     is of mean differences; points that gain no compliance get NaN, not infinity.
     """
+    frame = results.kpis
     wide = frame[frame["kpi"].isin([effect, cost])].pivot_table(
         index=[*keys, "replication"], columns="kpi", values="value").reset_index()
     mask = np.logical_and.reduce([wide[k] == v for k, v in base.items()])

@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from simlib.experiments.intervals import paired_interval, welch_interval
-from simlib.experiments.replications import Results, _num, resolve, run_all
+from simlib.experiments import report
+from simlib.experiments.replications import Results, resolve, run_all
 from simlib.scenario.schema import Scenario
 
 DIFF_COLUMNS = ["alternative", "replication", "kpi", "base", "alt", "diff"]
@@ -34,13 +35,26 @@ class Comparison:
     alternatives: dict[str, Results]
     differences: pd.DataFrame  # DIFF_COLUMNS: one row per alternative x replication x KPI
 
-    def summary(self, level: float = 0.95) -> pd.DataFrame:
-        """Mean paired difference (alt - base) per alternative and KPI, with its t-interval."""
-        return self._intervals(paired_interval, level)
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """Tidy: one row per alternative x replication x KPI with base, alt and diff (= ``differences``)."""
+        return self.differences
 
-    def unpaired(self, level: float = 0.95) -> pd.DataFrame:
+    @property
+    def seed(self) -> int:
+        return self.base.seed
+
+    @property
+    def reps(self) -> int:
+        return self.base.reps
+
+    def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Mean paired difference (alt - base) per alternative and KPI, with its t-interval."""
+        return report.select(self._intervals(paired_interval, level), kpis)
+
+    def unpaired(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Welch intervals of the same differences, as if the runs had independent seeds."""
-        return self._intervals(welch_interval, level)
+        return report.select(self._intervals(welch_interval, level), kpis)
 
     def _intervals(self, method: Any, level: float) -> pd.DataFrame:
         rows = []
@@ -50,16 +64,29 @@ class Comparison:
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``simlib compare --format json`` object."""
+        """The ``simlib compare --format json`` object (NaN -> null)."""
         out: dict[str, dict[str, Any]] = {name: {} for name in self.alternatives}
         for row in self.summary().itertuples():
-            out[row.alternative][row.kpi] = {
-                "mean": _num(row.mean),
-                "ci_low": _num(row.ci_low),
-                "ci_high": _num(row.ci_high),
-                "n": int(row.n),
-            }
+            out[row.alternative][row.kpi] = report.interval_json(row)
         return {"base": self.base.name, "alternatives": out}
+
+    def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
+        """The text tables ``simlib compare`` prints: one per alternative, paired differences."""
+        summary = self.summary(kpis, level)
+        parts = []
+        for name in self.alternatives:
+            title = report.comparison_title(name, self.base.name, self.seed, self.reps)
+            parts.append(report.summary_table(summary[summary["alternative"] == name], title,
+                                              "kpi (difference)", label=label, level=level))
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        n_kpis = int(self.differences["kpi"].nunique()) if len(self.differences) else 0
+        return (f"<Comparison {self.base.name} vs {', '.join(self.alternatives)}: "
+                f"{self.reps} replications x {n_kpis} KPIs, seed {self.seed}>")
+
+    def _repr_html_(self) -> str:
+        return report.html_table(self.summary(), repr(self))
 
 
 def paired_differences(base: Results, alt: Results, name: str) -> pd.DataFrame:

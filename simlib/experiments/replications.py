@@ -9,7 +9,6 @@ the frames are always sorted by replication, so they are identical bit for bit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from simlib.experiments import precision as precision_mode
+from simlib.experiments import report
 from simlib.experiments.intervals import summarise
 from simlib.experiments.parallel import execute
 from simlib.model.simulation import simulate
@@ -56,27 +56,31 @@ class Results:
             raise KeyError(f"unknown KPI {name!r}; known: {sorted(self.kpis['kpi'].unique())}")
         return rows.set_index("replication")["value"]
 
-    def summary(self, level: float = 0.95) -> pd.DataFrame:
-        """Mean and t-interval of each KPI across replications."""
-        return summarise(self.kpis, level=level)
+    def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Mean and t-interval of each KPI (or of the named ones) across replications."""
+        return report.select(summarise(self.kpis, level=level), kpis)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``simlib run --format json`` object."""
-        table = self.summary()
+        """The ``simlib run --format json`` object (NaN -> null)."""
         return {
             "scenario": self.name,
             "scenario_hash": self.hash,
             "seed": self.seed,
             "reps": self.reps,
-            "kpis": {
-                row.kpi: {"mean": _num(row.mean), "ci_low": _num(row.ci_low), "ci_high": _num(row.ci_high), "n": int(row.n)}
-                for row in table.itertuples()
-            },
+            "kpis": {row.kpi: report.interval_json(row) for row in self.summary().itertuples()},
         }
 
+    def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
+        """The text table ``simlib run`` prints: each KPI's mean, interval and n."""
+        title = report.run_title(self.name, self.hash, self.seed, self.reps, self.scenario)
+        return report.summary_table(self.summary(kpis, level), title, label=label, level=level)
 
-def _num(x: float) -> float | None:
-    return None if math.isnan(x) else float(x)  # NaN -> null in JSON
+    def __repr__(self) -> str:
+        n_kpis = int(self.kpis["kpi"].nunique()) if len(self.kpis) else 0
+        return f"<Results {self.name}: {self.reps} replications x {n_kpis} KPIs, seed {self.seed}>"
+
+    def _repr_html_(self) -> str:
+        return report.html_table(self.summary(), repr(self))
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:

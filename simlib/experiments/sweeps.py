@@ -24,6 +24,7 @@ import pandas as pd
 from simlib.experiments.parallel import execute
 from simlib.experiments.replications import ReplicationTask, replication_task, resolve
 from simlib.experiments.store import CELL_COLUMNS, Store, new_manifest
+from simlib.experiments.sweep_results import SweepResults
 from simlib.scenario.errors import Problem, ScenarioError
 from simlib.scenario.introspect import is_integer_key
 from simlib.scenario.loader import scenario_hash, with_overrides
@@ -129,8 +130,8 @@ def sweep(
     years: float | None = None,
     overrides: dict[str, Any] | None = None,
     warmup: str | None = None,
-) -> pd.DataFrame:
-    """Run every design point ``reps`` times; one tidy row per point x replication x KPI.
+) -> SweepResults:
+    """Run every design point ``reps`` times; ``.kpis`` has one tidy row per point x replication x KPI.
 
     Columns: ``point``, one column per swept key, then ``scenario``,
     ``scenario_hash``, ``replication``, ``seed``, ``kpi``, ``value``. With
@@ -184,7 +185,7 @@ def sweep(
         cells[key] = frame
 
     execute(replication_task, todo, jobs=jobs, dask=dask, progress=progress, desc="sweep", on_result=finished)
-    return _assemble(points, hashes, reps, cells)
+    return SweepResults(base, seed, reps, _assemble(points, hashes, reps, cells), points)
 
 
 def _assemble(

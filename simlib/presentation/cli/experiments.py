@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from simlib.scenario.loader import parse_value
 from simlib.presentation.cli.errors import UserError, check_run_options, command_app
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 app = command_app()
 
@@ -102,32 +99,6 @@ def _library_errors(exc: Exception) -> UserError:
 
 
 # --- output -------------------------------------------------------------------------------
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-3:
-        return f"{x:.4g}"
-    return f"{x:,.4g}" if abs(x) >= 1000 else f"{x:.4g}"
-
-
-def summary_table(summary: pd.DataFrame, title: str, label: str = "kpi") -> str:
-    """A readable table: KPI, mean and 95% interval, n."""
-    rows = [(str(r.kpi), _fmt(r.mean), f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", str(int(r.n)))
-            for r in summary.itertuples()]
-    head = (label, "mean", "95% CI", "n")
-    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) if rows else len(head[i]) for i in range(4)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        return (f"{cells[0]:<{widths[0]}}  {cells[1]:>{widths[1]}}  "
-                f"{cells[2]:>{widths[2]}}  {cells[3]:>{widths[3]}}")
-
-    out = [title, line(head), line(tuple("-" * w for w in widths))]
-    out += [line(row) for row in rows]
-    return "\n".join(out) + "\n"
-
-
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
@@ -193,14 +164,8 @@ def run(
     elif fmt == "csv":
         text = results.kpis.to_csv(index=False)
     else:
-        title = (f"{results.name}  (hash {results.hash[:12]}, seed {seed}, {results.reps} replications, "
-                 f"{results.scenario.horizon.years:g} years, warm-up {_warmup_text(results.scenario)})")
-        text = summary_table(results.summary(), title)
+        text = results.report()
     _emit(text, output)
-
-
-def _warmup_text(sc: Any) -> str:
-    return "MSER-5" if sc.horizon.warmup == "mser5" else f"{sc.horizon.warmup_years:g} years"
 
 
 @app.command()
@@ -241,12 +206,7 @@ def compare(
     elif fmt == "csv":
         text = result.differences.to_csv(index=False)
     else:
-        summary = result.summary()
-        parts = []
-        for name in result.alternatives:
-            title = f"{name} - {result.base.name}  (paired, seed {seed}, {reps} replications)"
-            parts.append(summary_table(summary[summary["alternative"] == name], title, "kpi (difference)"))
-        text = "\n".join(parts)
+        text = result.report()
     _emit(text, output)
 
 
@@ -291,7 +251,6 @@ def sweep(
     """
     from simlib.experiments import StoreError
     from simlib.experiments import sweep as run_sweep
-    from simlib.experiments.replications import resolve
     from simlib.scenario import load
 
     _check_common(reps, jobs, years, fmt, warmup, seed)
@@ -307,7 +266,7 @@ def sweep(
         raise UserError(f"--sample {sample}: needs at least one --range KEY=LO:HI")
     base = load(scenario, set_ or []).scenario
     try:
-        frame = run_sweep(base, grid_values, sample=sample, n=n if sample else None, ranges=ranges or None,
+        results = run_sweep(base, grid_values, sample=sample, n=n if sample else None, ranges=ranges or None,
                           reps=reps, seed=seed, store=store, jobs=jobs, dask=dask, progress=not quiet,
                           years=years, warmup=warmup)
     except StoreError as exc:
@@ -323,58 +282,9 @@ def sweep(
     if store is not None:
         _note(f"results in {store}", quiet)
     if fmt == "csv":
-        text = frame.to_csv(index=False)
+        text = results.kpis.to_csv(index=False)
     elif fmt == "json":
-        resolved = resolve(base, None, years, warmup)
-        text = json.dumps(_sweep_json(frame, resolved, seed, reps), indent=2) + "\n"
+        text = json.dumps(results.to_json_dict(), indent=2) + "\n"
     else:
-        text = _sweep_table(frame)
+        text = results.report()
     _emit(text, output)
-
-
-def _sweep_keys(frame: pd.DataFrame) -> list[str]:
-    fixed = {"point", "scenario", "scenario_hash", "replication", "seed", "kpi", "value"}
-    return [c for c in frame.columns if c not in fixed]
-
-
-def _sweep_json(frame: pd.DataFrame, base: Any, seed: int, reps: int) -> dict[str, Any]:
-    from simlib.experiments.intervals import summarise
-    from simlib.experiments.replications import _num
-    from simlib.scenario import scenario_hash
-
-    keys = _sweep_keys(frame)
-    points = []
-    for point, group in frame.groupby("point", sort=True):
-        first = group.iloc[0]
-        summary = summarise(group[["kpi", "value"]])
-        points.append({
-            "point": int(point),
-            "overrides": {k: (None if _is_missing(first[k]) else _plain(first[k])) for k in keys},
-            "scenario_hash": str(first["scenario_hash"]),
-            "kpis": {r.kpi: {"mean": _num(r.mean), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high),
-                             "n": int(r.n)} for r in summary.itertuples()},
-        })
-    return {"scenario": base.name, "base_scenario_hash": scenario_hash(base), "seed": seed, "reps": reps,
-            "points": points}
-
-
-def _is_missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _plain(x: Any) -> Any:
-    return x.item() if hasattr(x, "item") else x
-
-
-def _sweep_table(frame: pd.DataFrame) -> str:
-    from simlib.experiments.precision import DEFAULT_KPIS
-
-    keys = _sweep_keys(frame)
-    shown = [k for k in DEFAULT_KPIS if k in set(frame["kpi"])]
-    means = (frame[frame["kpi"].isin(shown)]
-             .groupby(["point", "kpi"], sort=False)["value"].mean().unstack("kpi")[shown])
-    params = frame.drop_duplicates("point").set_index("point")[keys]
-    table = params.join(means)
-    reps = int(frame["replication"].nunique())
-    body = table.to_string(float_format=lambda x: _fmt(x))
-    return f"{len(table)} points x {reps} replications (KPI means; csv or json for intervals)\n{body}\n"
