@@ -409,3 +409,139 @@ def test_library_refuses_absurd_reps():
 
     with pytest.raises(ValueError, match="100,000"):
         run(load_scenario("baseline"), reps=10**12)
+
+
+# --- 3. environment problems end in one line -------------------------------------------------
+
+def test_a_dask_address_nobody_listens_on_is_one_line():
+    result = invoke("run", "baseline", "--reps", "1", "--years", "1.5", "-q", "--dask", "tcp://127.0.0.1:9")
+    assert_user_error(result, "--dask", "127.0.0.1:9", "no scheduler", max_lines=1)
+
+
+def test_output_on_a_full_disk_is_one_line():
+    result = invoke("run", "baseline", "--reps", "1", "--years", "1.5", "-q", "-o", "/dev/full")
+    assert_user_error(result, "--output", "/dev/full", "no space", max_lines=1)
+
+
+@pytest.mark.parametrize("option, folder", [("--output", False), ("--store", True)])
+def test_unwritable_places_are_refused_before_the_run(tmp_path, monkeypatch, option, folder):
+    from simlib.presentation.cli import errors as cli_errors
+
+    monkeypatch.setattr(cli_errors.os, "access", lambda *_a, **_k: False)  # as on a read-only disk
+    target = tmp_path / ("store" if folder else "out.json")
+    args = ["sweep", "baseline", "--grid", "investigation.caseload_cap=10"] if folder else ["run", "baseline"]
+    result = invoke(*args, option, str(target), "--reps", "1", "-q")
+    assert_user_error(result, option, "read-only disk or no permission", max_lines=1)
+    assert not target.exists()
+
+
+def test_output_into_a_missing_parent_under_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = invoke("run", "baseline", "--reps", "1", "-o", str(tmp_path / "file" / "out.json"))
+    assert_user_error(result, "--output", "not a folder", max_lines=1)
+
+
+def test_a_scenario_name_with_mathtext_is_drawn_literally():
+    import pandas as pd
+
+    from simlib.presentation.plots import kpi_means
+
+    name = "cost $x^$ and $\\frac{"
+    summary = pd.DataFrame(
+        {"scenario": [name, "b"], "kpi": ["balans_mean"] * 2, "mean": [1.0, 2.0], "ci_low": [0.5, 1.5],
+         "ci_high": [1.5, 2.5]}
+    )
+    fig = kpi_means(summary, ["balans_mean"], "en", title=name)
+    fig.canvas.draw()  # mathtext would raise a ValueError on the unbalanced '$' here
+    texts = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+    assert name in texts
+
+
+# --- 4 and 6. the store: permissions, damaged manifests and cells ------------------------------
+
+def _store_with_one_cell(tmp_path: Path):
+    from simlib.experiments.replications import run_replication
+    from simlib.experiments.store import CELL_COLUMNS, Store, new_manifest
+    from simlib.scenario import scenario_hash
+
+    sc = load_scenario("baseline", ["horizon.years=1.5", "horizon.warmup_years=0.5"])
+    kpis, _ = run_replication(sc, 7, 0)
+    frame = kpis.assign(scenario_hash=scenario_hash(sc), seed=7)
+    store = Store(tmp_path / "store")
+    store.open(new_manifest(scenario_hash(sc), sc.name, 7, 1, {"kind": "grid"}, []))
+    store.write_cell(frame[CELL_COLUMNS])
+    return store, scenario_hash(sc), frame[CELL_COLUMNS]
+
+
+def test_store_files_get_normal_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store, digest, _ = _store_with_one_cell(tmp_path)
+    finally:
+        os.umask(old)
+    for path in [store.manifest_path, store.cell_path(digest, 0)]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert stat.S_IMODE(store.cell_path(digest, 0).parent.stat().st_mode) == 0o755
+
+
+def test_store_files_respect_a_group_umask(tmp_path):
+    old = os.umask(0o002)
+    try:
+        store, digest, _ = _store_with_one_cell(tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(store.cell_path(digest, 0).stat().st_mode) == 0o664
+
+
+def test_a_cell_missing_a_kpi_row_is_refused(tmp_path):
+    from simlib.experiments.store import StoreError
+
+    store, digest, frame = _store_with_one_cell(tmp_path)
+    store.read_cell(digest, 0, 7)  # whole: fine
+    frame.iloc[1:].to_parquet(store.cell_path(digest, 0), index=False)
+    with pytest.raises(StoreError, match="KPI rows missing"):
+        store.read_cell(digest, 0, 7)
+
+
+def test_a_cell_with_a_repeated_kpi_row_is_refused(tmp_path):
+    import pandas as pd
+
+    from simlib.experiments.store import StoreError
+
+    store, digest, frame = _store_with_one_cell(tmp_path)
+    pd.concat([frame, frame.iloc[:1]]).to_parquet(store.cell_path(digest, 0), index=False)
+    with pytest.raises(StoreError, match="repeated"):
+        store.read_cell(digest, 0, 7)
+
+
+@pytest.mark.parametrize("reps", ['"ten"', "2.5", "-1", "true", "null"])
+def test_a_manifest_whose_reps_is_not_a_whole_number_is_refused(tmp_path, reps):
+    import json
+
+    from simlib.experiments.store import StoreError
+
+    store, _, _ = _store_with_one_cell(tmp_path)
+    manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
+    manifest["reps"] = json.loads(reps)
+    store.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(StoreError, match="'reps'.*not a whole number"):
+        store.read_manifest()
+
+
+def test_a_version_change_is_named_package_by_package(tmp_path):
+    import json
+    import warnings
+
+    from simlib.experiments.store import new_manifest
+
+    store, _, _ = _store_with_one_cell(tmp_path)
+    manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
+    manifest["versions"]["numpy"] = "0.0.1"
+    store.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    again = new_manifest(manifest["base_scenario_hash"], "baseline", 7, 1, {"kind": "grid"}, [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store.open(again)
+    (warning,) = caught
+    text = str(warning.message)
+    assert "numpy 0.0.1, resuming with" in text and "\n" not in text and "{" not in text

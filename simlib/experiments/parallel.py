@@ -200,8 +200,25 @@ def dask_client(address: str, jobs: int = 2) -> Iterator[Any]:
         ) as cluster, Client(cluster) as client:
             yield client
     else:
-        with Client(address, timeout="30s") as client:
+        try:
+            client = Client(address, timeout=f"{DASK_CONNECT_SECONDS}s")
+        except (OSError, TimeoutError) as exc:
+            raise DaskUnavailable(
+                f"--dask: no scheduler answered at {address} within {DASK_CONNECT_SECONDS} s ({type(exc).__name__}); "
+                "start one (dask scheduler) or use --dask local"
+            ) from None
+        with client:
             yield client
+
+
+DASK_CONNECT_SECONDS = 10
+
+
+class DaskUnavailable(ValueError):
+    """No dask scheduler at the address given: an environment problem, named in one line."""
+
+    def lines(self) -> list[str]:
+        return [str(self)]
 
 
 def _execute_dask(

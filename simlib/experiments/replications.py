@@ -136,7 +136,7 @@ MAX_REPS = 100_000  # replications of one scenario: far above any useful interva
 
 def _check_counts(reps: int, jobs: int) -> None:
     if not 1 <= reps <= MAX_REPS:
-        raise ValueError(f"reps must be from 1 to {MAX_REPS:,}, got {reps:,}")
+        raise ValueError(f"reps must be at least 1 and at most {MAX_REPS:,}, got {reps:,}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
 

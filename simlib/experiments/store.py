@@ -95,10 +95,24 @@ def write_atomic(path: Path, write: Any) -> None:
         write(Path(tmp))
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a team folder needs the usual rw-r--r--
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _kpi_names() -> frozenset[str]:
+    """Every KPI a replication reports (the model fills each registered name in every cell)."""
+    from simlib.model.kpi_registry import names_where
+
+    return frozenset(names_where())
 
 
 class Store:
@@ -132,6 +146,13 @@ class Store:
             ) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise StoreError(f"{self.manifest_path}: not a {FORMAT} manifest; choose another --store")
+        for key in ("reps", "seed"):
+            value = manifest.get(key)
+            if type(value) is not int or value < 0:
+                raise StoreError(
+                    f"{self.manifest_path}: '{key}' is {_short(value)}, not a whole number; the store is damaged: "
+                    "delete the folder or choose another --store"
+                )
         return manifest
 
     def open(self, manifest: dict[str, Any]) -> None:
@@ -150,7 +171,7 @@ class Store:
                 )
         if old.get("versions") != manifest.get("versions"):
             warnings.warn(
-                f"{self.root}: store made with {old.get('versions')}, resuming with {manifest.get('versions')}; "
+                f"{self.root}: store made with {_version_change(old.get('versions'), manifest.get('versions'))}; "
                 "cells from different versions may differ",
                 stacklevel=2,
             )
@@ -195,6 +216,9 @@ class Store:
             and (frame["seed"] == seed).all()
         ):
             problem = "rows for another scenario, replication or seed"
+        elif frame["kpi"].duplicated().any() or set(frame["kpi"]) != _kpi_names():
+            missing = sorted(_kpi_names() - set(frame["kpi"]))
+            problem = f"KPI rows missing: {', '.join(missing[:3])}" if missing else "unexpected or repeated KPI rows"
         if problem:
             raise StoreError(f"{path}: not the cell its name says ({problem}); delete it and rerun")
         return frame
@@ -231,6 +255,14 @@ def new_manifest(
         "git_commit": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _version_change(old: Any, new: Any) -> str:
+    """'numpy 1.26.4, resuming with 2.0.0' for the packages whose versions differ."""
+    old, new = (old if isinstance(old, dict) else {}), (new if isinstance(new, dict) else {})
+    changed = [f"{k} {old.get(k)}, resuming with {new.get(k)}" for k in sorted(set(old) | set(new), key=str)
+               if old.get(k) != new.get(k)]
+    return "; ".join(changed) or "other versions"
 
 
 def _describe(key: str) -> str:

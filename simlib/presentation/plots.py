@@ -11,6 +11,7 @@ inline figures); the command line, which only writes files, selects Agg itself.
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Sequence
@@ -59,6 +60,17 @@ class LocaleFormatter(Formatter):
         return fmt_number(value, self.lang, d)
 
 
+def _literal_text(draw):
+    """Draw with mathtext off: a scenario named 'cost $x$' is shown as typed, not as maths."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
 def _number_axis(ax: plt.Axes, lang: str, axis: str = "x", decimals: int | None = None) -> None:
     """Tick labels in the language's number format (decimal comma in Swedish)."""
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(LocaleFormatter(lang, decimals))
@@ -69,6 +81,7 @@ def _palette(names: Sequence[str]) -> dict[str, tuple[float, float, float]]:
     return {name: colours[i] for i, name in enumerate(names)}
 
 
+@_literal_text
 def kpi_means(
     summary: pd.DataFrame,
     kpis: Sequence[str],
@@ -116,6 +129,7 @@ def kpi_means(
     return fig
 
 
+@_literal_text
 def paired_differences(
     diffs: pd.DataFrame,
     kpis: Sequence[str],
@@ -170,6 +184,7 @@ def weekly_band(series: pd.DataFrame, column: str, level: float = 0.95) -> pd.Da
     return pd.DataFrame(rows, columns=["scenario", "week", "mean", "ci_low", "ci_high", "n"])
 
 
+@_literal_text
 def weekly_series(
     series: pd.DataFrame,
     columns: Sequence[str],

@@ -10,15 +10,19 @@ applies it, so no command can forget it.
 from __future__ import annotations
 
 import functools
+import errno
 import math
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
+from simlib.experiments.parallel import DaskUnavailable
 from simlib.experiments.replications import MAX_REPS
+from simlib.experiments.store import StoreError
 from simlib.scenario import ScenarioError
 
 EXIT_USER_ERROR = 2
@@ -62,14 +66,39 @@ def check_run_options(
                    "extra processes only share them", err=True)
 
 
+def check_writable(path: Path | None, option: str, folder: bool = False) -> None:
+    """Before a run: the place ``option`` names can be written (so hours of work are not lost at the end)."""
+    if path is None:
+        return
+    if path.exists():
+        if folder != path.is_dir():
+            raise UserError(f"{option}: {path} is {'not ' if folder else ''}a folder")
+        target = path
+    else:
+        target = next((p for p in path.absolute().parents if p.exists()), Path("/"))
+        if not target.is_dir():
+            raise UserError(f"{option}: cannot create {path}: {target} is not a folder")
+    if not os.access(target, os.W_OK | (os.X_OK if target.is_dir() else 0)):
+        raise UserError(f"{option}: cannot write to {path} (read-only disk or no permission)")
+    try:
+        free = shutil.disk_usage(target if target.is_dir() else target.parent).free
+    except OSError:
+        return
+    if free < MIN_FREE_BYTES:
+        raise UserError(f"{option}: the disk holding {path} is full ({free // 1024} kB free)")
+
+
+MIN_FREE_BYTES = 1_000_000
 # OSErrors that mean "the path you gave is wrong", not "the program is broken"
 _PATH_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
-USER_ERRORS = (ScenarioError, UserError, *_PATH_ERRORS)
+# OSErrors of the machine, not the program: a full or read-only disk, a quota
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.ELOOP})
+USER_ERRORS = (ScenarioError, UserError, StoreError, DaskUnavailable, *_PATH_ERRORS)
 
 
 def error_lines(exc: BaseException) -> list[str]:
     """One readable line per problem in a user error."""
-    if isinstance(exc, (ScenarioError, UserError)):
+    if isinstance(exc, (ScenarioError, UserError, StoreError, DaskUnavailable)):
         return exc.lines() or [str(exc)]
     if isinstance(exc, OSError) and exc.filename is not None:
         return [f"{exc.filename}: {(exc.strerror or str(exc)).lower()}"]
@@ -93,6 +122,12 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
             print_errors(error_lines(exc))
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except OSError as exc:
+            if exc.errno not in ENVIRONMENT_ERRNOS:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            print_errors([f"{where}{(exc.strerror or str(exc)).lower()}"])
             raise typer.Exit(EXIT_USER_ERROR) from None
 
     wrapper._simlib_user_errors = True  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from simlib.scenario.loader import parse_value
-from simlib.presentation.cli.errors import UserError, check_run_options, command_app
+from simlib.presentation.cli.errors import UserError, check_run_options, check_writable, command_app
 
 app = command_app()
 
@@ -52,9 +52,12 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar o
 
 # --- argument checks ----------------------------------------------------------------------
 def _check_common(
-    reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None, seed: int | None = None
+    reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None, seed: int | None = None,
+    output: Path | None = None, store: Path | None = None,
 ) -> None:
     check_run_options(reps, jobs, years, seed=seed)
+    check_writable(output, "--output")
+    check_writable(store, "--store", folder=True)
     if fmt not in FORMATS:
         raise UserError(f"--format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if warmup is not None and warmup not in WARMUPS:
@@ -103,7 +106,10 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"--output: cannot write {output}: {(exc.strerror or str(exc)).lower()}") from None
 
 
 def _note(text: str, quiet: bool) -> None:
@@ -144,7 +150,7 @@ def run(
     from simlib.experiments import run as run_replications
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup, seed)
+    _check_common(reps, jobs, years, fmt, warmup, seed, output)
     if precision is not None and not (0 < precision < 1e6):
         raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
     if precision is not None and max_reps < reps:
@@ -193,7 +199,7 @@ def compare(
     from simlib.experiments import compare as compare_scenarios
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup, seed)
+    _check_common(reps, jobs, years, fmt, warmup, seed, output)
     base_sc = load(base, set_ or []).scenario
     alt_scs = [load(a, set_ or []).scenario for a in alternatives]
     try:
@@ -253,7 +259,7 @@ def sweep(
     from simlib.experiments import sweep as run_sweep
     from simlib.scenario import load
 
-    _check_common(reps, jobs, years, fmt, warmup, seed)
+    _check_common(reps, jobs, years, fmt, warmup, seed, output, store)
     if sample is not None and sample not in ("lhs", "sobol"):
         raise UserError(f"--sample: must be lhs or sobol, got {sample!r}")
     if n < 1:

@@ -7,6 +7,8 @@ them and calls ``app.add_typer`` for each. Command modules never import this one
 
 from __future__ import annotations
 
+import warnings
+
 from typing import Annotated
 
 import typer
@@ -49,6 +51,11 @@ for _module in (scenarios, experiments, analysis, brief, demo):  # the order of 
     app.add_typer(_module.app)
 
 
+def _plain_warning(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> str:
+    return f"warning: {message}\n"
+
+
 def main() -> None:
-    """Console entry point: ``simlib``."""
+    """Console entry point: ``simlib``. A warning prints as one plain ``warning: ...`` line."""
+    warnings.formatwarning = _plain_warning  # type: ignore[assignment]
     app(prog_name="simlib")
