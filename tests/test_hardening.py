@@ -545,3 +545,28 @@ def test_a_version_change_is_named_package_by_package(tmp_path):
     (warning,) = caught
     text = str(warning.message)
     assert "numpy 0.0.1, resuming with" in text and "\n" not in text and "{" not in text
+
+
+# --- 4. the brief's reproducibility stamp holds no local paths -------------------------------
+
+@pytest.mark.parametrize(
+    "argv, shown",
+    [
+        (["/home/anna/.venv/bin/simlib", "brief", "/home/anna/secret/x.yaml"], "simlib brief x.yaml"),
+        (["simlib", "brief", "baseline", "--out=/home/anna/out"], "simlib brief baseline --out=out"),
+        (["simlib", "brief", "~/work/a.yaml", "-o", "/srv/team/brief"], "simlib brief a.yaml -o brief"),
+        (["simlib", "brief", "baseline", "policy/cap-12"], "simlib brief baseline policy/cap-12"),
+    ],
+)
+def test_the_stamped_command_has_no_absolute_paths(argv, shown):
+    from simlib.presentation.brief import shell_command
+
+    assert shell_command(argv) == shown
+
+
+def test_a_path_inside_the_working_folder_is_shown_relative(tmp_path, monkeypatch):
+    from simlib.presentation.brief import shell_command
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sc").mkdir()
+    assert shell_command(["simlib", "brief", str(tmp_path / "sc" / "a.yaml")]) == "simlib brief sc/a.yaml"

@@ -51,4 +51,21 @@ def shell_command(argv: Sequence[str] | None = None) -> str:
     args = list(sys.argv if argv is None else argv)
     if args:
         args[0] = "simlib" if Path(args[0]).name in ("simlib", "__main__.py") else Path(args[0]).name
-    return " ".join(shlex.quote(a) for a in args)
+    return " ".join(shlex.quote(_portable(a)) for a in args)
+
+
+def _portable(arg: str) -> str:
+    """An argument without this machine's absolute paths (they name users and folders).
+
+    A path inside the working folder is shown relative to it, any other absolute
+    path by its file name; ``--option=/abs/path`` likewise.
+    """
+    option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+    if not value.startswith(("/", "~")):
+        return arg
+    path = Path(value).expanduser()
+    try:
+        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        shown = path.name or "."
+    return f"{option}{eq}{shown}"
