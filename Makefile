@@ -38,8 +38,10 @@ bench: venv
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist || test $$? -eq 5
 	$(BIN)/python benchmarks/bench_experiments.py
 
+# Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 DASHBOARD_LANG ?= en
 DASHBOARD_PORT ?= 8866

@@ -8,6 +8,7 @@ difference). The tolerance is the interval, never a hand-picked margin.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -35,6 +36,8 @@ TIERS = {
     "test_smoke.py": "smoke",
     "test_notebooks.py": "notebooks",
     "test_dashboard_browser.py": "browser",
+    "test_readme.py": "functional",
+    "test_ci_policy.py": "unit",
 }
 
 
@@ -43,6 +46,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = TIERS.get(item.path.name)
         if tier is not None:
             item.add_marker(getattr(pytest.mark, tier))
+
+
+def in_ci() -> bool:
+    """True on CI (CI=true, as GitHub Actions, GitLab and .ci/run set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip with the reason on a developer machine; fail in CI, where a missing tool is a broken setup."""
+    if in_ci():
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}")
+    pytest.skip(reason)
 
 
 def t_interval(values: Iterable[float], level: float = 0.99) -> tuple[float, float]:

@@ -257,7 +257,6 @@ def sweep(
     """
     from simlib.experiments import StoreError
     from simlib.experiments import sweep as run_sweep
-    from simlib.scenario import load
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output, store)
     if sample is not None and sample not in ("lhs", "sobol"):
@@ -270,7 +269,7 @@ def sweep(
         raise UserError("--range: needs --sample lhs or --sample sobol")
     if sample is not None and not ranges:
         raise UserError(f"--sample {sample}: needs at least one --range KEY=LO:HI")
-    base = load(scenario, set_ or []).scenario
+    base = _sweep_base(scenario, set_ or [], grid_values)
     try:
         results = run_sweep(base, grid_values, sample=sample, n=n if sample else None, ranges=ranges or None,
                           reps=reps, seed=seed, store=store, jobs=jobs, dask=dask, progress=not quiet,
@@ -294,3 +293,23 @@ def sweep(
     else:
         text = results.report()
     _emit(text, output)
+
+
+def _sweep_base(scenario: str, sets: list[str], grid: dict[str, list[Any]]) -> Any:
+    """The base of a sweep: the file with --set, or, where --set needs a value the grid supplies
+    (``--set investigation.cap_mode=hard`` with a grid of caps over a base without a cap),
+    the file with the grid's first values, then --set. Otherwise the --set problem is reported."""
+    from simlib.scenario import ScenarioError, load
+    from simlib.scenario.loader import parse_override
+
+    try:
+        return load(scenario, sets).scenario
+    except ScenarioError:
+        if not grid or not sets:
+            raise
+        first = {key: values[0] for key, values in grid.items()}
+        try:
+            return load(scenario, {**first, **dict(map(parse_override, sets))}).scenario
+        except ScenarioError:
+            pass
+        raise
