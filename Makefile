@@ -37,6 +37,7 @@ backtest-update: venv
 bench: venv
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist || test $$? -eq 5
 	$(BIN)/python benchmarks/bench_experiments.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 # Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
