@@ -75,7 +75,7 @@ def test_seeds_differ_between_replications(serial) -> None:
 
 
 def test_bad_counts_are_refused() -> None:
-    with pytest.raises(ValueError, match="reps must be at least 1"):
+    with pytest.raises(ValueError, match="reps must be from 1"):
         run("baseline", reps=0)
     with pytest.raises(ValueError, match="jobs must be at least 1"):
         run("baseline", reps=1, jobs=0)

@@ -132,3 +132,28 @@ def test_fixed_and_dynamic_staff_compare_over_every_registered_kpi() -> None:
     assert cmp.to_json_dict()["alternatives"]["dynamic"]["hires_per_year"]["mean"] is None
     turnover = cmp.summary(kpis=["turnover_per_year"]).iloc[0]  # fixed staff reports 0 turnover
     assert turnover["n"] == 2 and turnover["mean"] > 0
+
+
+COMMON_OPTIONS = ["reps", "seed", "years", "overrides", "warmup", "jobs", "dask", "progress"]
+
+
+def test_options_are_keyword_only_and_in_the_same_order() -> None:
+    import inspect
+
+    def options(fn) -> list[str]:
+        params = inspect.signature(fn).parameters.values()
+        return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    def positional(fn) -> list[str]:
+        params = inspect.signature(fn).parameters.values()
+        return [p.name for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+
+    assert positional(simlib.run) == ["scenario"]
+    assert positional(simlib.compare) == ["base", "alts"]
+    assert positional(simlib.sweep) == ["scenario", "grid"]
+    run_opts, cmp_opts, sweep_opts = options(simlib.run), options(simlib.compare), options(simlib.sweep)
+    assert run_opts[: len(COMMON_OPTIONS) + 1] == [*COMMON_OPTIONS, "series"]
+    assert cmp_opts == [*COMMON_OPTIONS, "series"]
+    assert sweep_opts == [*COMMON_OPTIONS, "sample", "n", "ranges", "store"]
+    with pytest.raises(TypeError):
+        simlib.run(MMC, 2)  # reps only by name

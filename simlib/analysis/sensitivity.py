@@ -75,7 +75,7 @@ def tornado(
     for key in keys:
         lo, hi = ranges[key]
         scenarios += [_point(base, {key: lo}, f"{key}=low"), _point(base, {key: hi}, f"{key}=high")]
-    results = run_all(scenarios, reps, seed, jobs=jobs, series=False)
+    results = run_all(scenarios, reps=reps, seed=seed, jobs=jobs, series=False)
     rows = []
     for kpi in kpis:
         b = _per_rep(results[0], kpi)
@@ -121,7 +121,7 @@ def sobol_indices(
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(map(float, ranges[k])) for k in keys]}
     design = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     scenarios = [_point(base, dict(zip(keys, row, strict=True)), f"sobol-{i}") for i, row in enumerate(design)]
-    results = run_all(scenarios, reps, seed, jobs=jobs, series=False)
+    results = run_all(scenarios, reps=reps, seed=seed, jobs=jobs, series=False)
     rows = []
     for kpi in kpis:
         y = np.array([np.nanmean(_per_rep(r, kpi)) for r in results])

@@ -112,13 +112,13 @@ def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
 def compare(
     base: Scenario | str | Path,
     alts: Sequence[Scenario | str | Path],
+    *,
     reps: int = 10,
     seed: int = 2024,
-    jobs: int = 1,
-    *,
     years: float | None = None,
     overrides: dict[str, Any] | None = None,
     warmup: str | None = None,
+    jobs: int = 1,
     dask: str | None = None,
     progress: bool = False,
     series: bool = False,
@@ -130,7 +130,7 @@ def compare(
     if not alts:
         raise ValueError("compare needs at least one alternative scenario")
     scenarios = [resolve(s, overrides, years, warmup) for s in (base, *alts)]
-    results = run_all(scenarios, reps, seed, jobs=jobs, dask=dask, progress=progress, series=series)
+    results = run_all(scenarios, reps=reps, seed=seed, jobs=jobs, dask=dask, progress=progress, series=series)
     base_res, alt_res = results[0], results[1:]
     names = _unique_names(scenarios)[1:]
     alternatives = dict(zip(names, alt_res, strict=True))

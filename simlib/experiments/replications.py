@@ -150,9 +150,9 @@ def _collect(sc: Scenario, seed: int, parts: list[tuple[pd.DataFrame, pd.DataFra
 
 def run_all(
     scenarios: Sequence[Scenario],
+    *,
     reps: int = 10,
     seed: int = 2024,
-    *,
     jobs: int = 1,
     dask: str | None = None,
     progress: bool = False,
@@ -170,21 +170,24 @@ def run_all(
 
 def run(
     scenario: Scenario | str | Path,
+    *,
     reps: int = 10,
     seed: int = 2024,
     years: float | None = None,
     overrides: dict[str, Any] | None = None,
-    *,
+    warmup: str | None = None,
     jobs: int = 1,
     dask: str | None = None,
     progress: bool = False,
-    warmup: str | None = None,
+    series: bool = True,
     precision: float | None = None,
     max_reps: int | None = None,
     precision_kpis: list[str] | None = None,
-    series: bool = True,
 ) -> Results:
     """Run ``reps`` replications of a scenario and collect tidy results.
+
+    Options are keyword-only, in the order ``compare`` and ``sweep`` share:
+    reps, seed, years, overrides, warmup, jobs, dask, progress, series.
 
     ``jobs``/``dask`` choose where they run (same results either way). With
     ``precision`` (e.g. 0.05), ``reps`` is the first batch: replications are

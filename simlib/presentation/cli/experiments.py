@@ -158,8 +158,8 @@ def run(
     loaded = load(scenario, set_ or [])
     try:
         results = run_replications(
-            loaded.scenario, reps, seed, years, jobs=jobs, dask=dask, progress=not quiet, warmup=warmup,
-            precision=precision, max_reps=max_reps, precision_kpis=kpi, series=False,
+            loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask,
+            progress=not quiet, series=False, precision=precision, max_reps=max_reps, precision_kpis=kpi,
         )
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
@@ -203,8 +203,8 @@ def compare(
     base_sc = load(base, set_ or []).scenario
     alt_scs = [load(a, set_ or []).scenario for a in alternatives]
     try:
-        result = compare_scenarios(base_sc, alt_scs, reps, seed, jobs, years=years, warmup=warmup, dask=dask,
-                                   progress=not quiet)
+        result = compare_scenarios(base_sc, alt_scs, reps=reps, seed=seed, years=years, warmup=warmup,
+                                   jobs=jobs, dask=dask, progress=not quiet)
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
     if fmt == "json":
@@ -271,9 +271,9 @@ def sweep(
         raise UserError(f"--sample {sample}: needs at least one --range KEY=LO:HI")
     base = _sweep_base(scenario, set_ or [], grid_values)
     try:
-        results = run_sweep(base, grid_values, sample=sample, n=n if sample else None, ranges=ranges or None,
-                          reps=reps, seed=seed, store=store, jobs=jobs, dask=dask, progress=not quiet,
-                          years=years, warmup=warmup)
+        results = run_sweep(base, grid_values, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs,
+                            dask=dask, progress=not quiet, sample=sample, n=n if sample else None,
+                            ranges=ranges or None, store=store)
     except StoreError as exc:
         raise UserError(*exc.lines()) from None
     except KeyboardInterrupt:
