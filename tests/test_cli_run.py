@@ -73,13 +73,18 @@ def test_run_json_schema_and_values_match_the_library() -> None:
 def test_run_table_csv_and_output_file(tmp_path) -> None:
     table = invoke("run", "baseline", "--reps", "2", *SHORT)
     assert table.exit_code == 0, table.output
-    assert "investigation_within_4m_share" in table.stdout and "95% CI" in table.stdout
+    # people read labels and units from the catalogue, and plain numbers (20,070, not 2.007e+04)
+    assert "Investigations finished within four months (share)" in table.stdout and "95% CI" in table.stdout
+    assert "Wait for a caseworker, mean (days)" in table.stdout
+    assert "investigation_within_4m_share" not in table.stdout
+    assert "e+0" not in table.stdout, table.stdout
     out = tmp_path / "kpis.csv"
     csv = invoke("run", "baseline", "--reps", "2", "--format", "csv", "-o", str(out), "--warmup", "mser5", *SHORT)
     assert csv.exit_code == 0 and csv.stdout == ""
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["scenario", "scenario_hash", "replication", "seed", "kpi", "value"]
     assert sorted(frame["replication"].unique()) == [0, 1]
+    assert "investigation_within_4m_share" in set(frame["kpi"])  # raw keys stay in csv (and json)
 
 
 def test_run_precision_mode_reports_how_it_stopped() -> None:

@@ -92,11 +92,13 @@ def _cli(*args: str) -> str:
 
 
 def test_report_is_what_the_cli_prints(family) -> None:
-    assert _cli("run", MMC, *CLI_SHORT) == family["run"].report()
+    from simlib.presentation.i18n import table_label  # the CLI labels KPIs through the catalogue
+
+    assert _cli("run", MMC, *CLI_SHORT) == family["run"].report(label=table_label)
     grid = ["--grid", "horizon.warmup_years=0.1,0.2"]
-    assert _cli("sweep", MMC, *grid, *CLI_SHORT) == family["sweep"].report()
+    assert _cli("sweep", MMC, *grid, *CLI_SHORT) == family["sweep"].report(label=table_label)
     cmp = simlib.compare(MMC, [MMC], **SHORT)
-    assert _cli("compare", MMC, MMC, *CLI_SHORT) == cmp.report()
+    assert _cli("compare", MMC, MMC, *CLI_SHORT) == cmp.report(label=table_label)
 
 
 def test_report_filters_kpis_and_takes_labels(family) -> None:

@@ -20,14 +20,16 @@ Label = Callable[[str], str]
 
 
 def fmt(x: float | None) -> str:
-    """A number in four significant digits; "-" for a missing value."""
+    """A number in four significant digits (whole numbers from 1 000 on); "-" for a missing value."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if x == 0:
         return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-3:
-        return f"{x:.4g}"
-    return f"{x:,.4g}" if abs(x) >= 1000 else f"{x:.4g}"
+    if abs(x) >= 1000:  # 20 070, not 2.007e+04: whole numbers with thousands separators
+        return f"{x:,.0f}"
+    if abs(x) < 1e-3:
+        return f"{x:.2e}"
+    return f"{x:.4g}"
 
 
 def num(x: float) -> float | None:

@@ -122,6 +122,22 @@ def kpi_label(name: str, lang: str) -> str:
     return t(key, lang) if has(key) else name
 
 
+def table_label(name: str, lang: str = "en") -> str:
+    """A KPI's label for tables of stored (unscaled) values: shares say "share", others their unit.
+
+    The command line prints values as stored (a share as 0.73, costs in SEK), so a
+    display unit such as "%" or "SEK m/year" would mislabel them; those get "share"
+    or no unit. Unknown names stay as they are.
+    """
+    if not has(f"kpi.{name}.label"):
+        return name
+    f = kpi_format(name)
+    if f.share:
+        return f"{kpi_label(name, lang)} (share)"
+    unit = kpi_unit(name, lang) if f.scale == 1.0 else ""
+    return f"{kpi_label(name, lang)} ({unit})" if unit else kpi_label(name, lang)
+
+
 def kpi_unit(name: str, lang: str) -> str:
     key = f"kpi.{name}.unit"
     return t(key, lang) if has(key) else ""

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from simlib.scenario.loader import parse_value
+from simlib.presentation.i18n import table_label
 from simlib.presentation.cli.errors import UserError, check_run_options, check_writable, command_app
 
 app = command_app()
@@ -170,7 +171,7 @@ def run(
     elif fmt == "csv":
         text = results.kpis.to_csv(index=False)
     else:
-        text = results.report()
+        text = results.report(label=table_label)
     _emit(text, output)
 
 
@@ -212,7 +213,7 @@ def compare(
     elif fmt == "csv":
         text = result.differences.to_csv(index=False)
     else:
-        text = result.report()
+        text = result.report(label=table_label)
     _emit(text, output)
 
 
@@ -291,7 +292,7 @@ def sweep(
     elif fmt == "json":
         text = json.dumps(results.to_json_dict(), indent=2) + "\n"
     else:
-        text = results.report()
+        text = results.report(label=table_label)
     _emit(text, output)
 
 
