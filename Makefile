@@ -46,8 +46,13 @@ lab: venv
 
 DASHBOARD_LANG ?= en
 DASHBOARD_PORT ?= 8866
+# A closed tab leaves its kernel (and its process pool) idle: shut it down after
+# DASHBOARD_IDLE_S seconds without activity, checked every minute.
+DASHBOARD_IDLE_S ?= 600
 dashboard: venv
-	CASELOAD_LANG=$(DASHBOARD_LANG) $(BIN)/voila notebooks/01-caseload-caps.ipynb --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1
+	CASELOAD_LANG=$(DASHBOARD_LANG) $(BIN)/voila notebooks/01-caseload-caps.ipynb --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 \
+	  --MappingKernelManager.cull_idle_timeout=$(DASHBOARD_IDLE_S) --MappingKernelManager.cull_interval=60 \
+	  --MappingKernelManager.cull_connected=False
 
 # Regenerate the pinned lock from pyproject.toml (then `make venv` installs it).
 lock:

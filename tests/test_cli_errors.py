@@ -373,3 +373,10 @@ def test_every_registered_command_handles_user_errors():
     assert {"validate", "run", "compare", "sweep", "brief", "params", "demo"} <= set(callbacks)
     unhandled = [name for name, cb in callbacks.items() if not getattr(cb, "_simlib_user_errors", False)]
     assert not unhandled, unhandled
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("baselin", "baseline"), ("policy/cap15", "policy/cap-15")])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_misspelled_bundled_scenario_gets_a_did_you_mean(command, typed, meant):
+    lines = assert_user_error(invoke(command, typed), f"did you mean {meant}?", repr(typed))
+    assert len(lines) == 1

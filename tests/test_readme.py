@@ -91,3 +91,14 @@ def test_readme_error_example_is_what_validate_prints(workdir: Path) -> None:
     done = _run([str(SIMLIB), *words[1:]], workdir)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == expected
+
+
+def test_make_dashboard_culls_the_kernels_of_closed_tabs() -> None:
+    done = subprocess.run(["make", "-n", "dashboard"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "--MappingKernelManager.cull_idle_timeout=" in done.stdout, done.stdout
+    assert "--MappingKernelManager.cull_interval=" in done.stdout
+
+
+def test_make_lab_allows_root_only_for_root() -> None:
+    done = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert ("--allow-root" in done.stdout) == (os.geteuid() == 0), done.stdout

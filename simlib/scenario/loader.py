@@ -75,7 +75,27 @@ def resolve_path(name_or_path: str | Path) -> Path:
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
     candidate = bundled_dir() / f"{name_or_path}.yaml"
-    return candidate if candidate.exists() else path
+    if candidate.exists():
+        return candidate
+    hint = _bundled_suggestion(str(name_or_path))
+    if hint is not None:
+        raise ScenarioError([Problem("", f"no scenario file or bundled scenario {str(name_or_path)!r} "
+                                         f"(did you mean {hint}? `simlib scenarios` lists them)")])
+    return path
+
+
+def bundled_names() -> list[str]:
+    """The bundled scenarios by name: 'baseline', 'policy/cap-15', 'textbook/mmc', ..."""
+    root = bundled_dir()
+    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
+
+
+def _bundled_suggestion(name: str) -> str | None:
+    """The closest bundled name to a misspelled one ('baselin' -> 'baseline'), if any is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name.removesuffix(".yaml"), bundled_names(), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _is_provenance_leaf(node: Any) -> bool:
