@@ -28,6 +28,8 @@ EXPECTED = [
 ]
 CELL_TIMEOUT_S = 600
 IMAGE_TYPES = ("image/png", "image/svg+xml")
+# numbers that speak instead of adjectives: text an executed notebook must print
+PRINTS = {"05-learning-des": "as wide as the unpaired one"}
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -94,4 +96,6 @@ def test_notebook_runs_in_fast_mode(path: Path, monkeypatch: pytest.MonkeyPatch,
         if _draws(c) and not any(m in o.get("data", {}) for o in c.outputs for m in IMAGE_TYPES)
     ]
     assert not blank, f"{path.name}: cells {blank} call plt.show() but produced no image"
+    printed = "".join(o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs)
+    assert PRINTS.get(path.stem, "") in printed, f"{path.name} should print {PRINTS[path.stem]!r}"
     assert _snapshot(users_out) == before, f"{path.name} wrote to {users_out}; notebooks under test write to CASELOAD_OUT"
