@@ -224,3 +224,25 @@ def test_a_report_about_a_child_under_investigation_joins_the_open_investigation
     by_child = inv.sort_values("opened").groupby("child")
     overlaps = sum(int((g["opened"].iloc[1:].to_numpy() < g["decided"].iloc[:-1].to_numpy()).sum()) for _, g in by_child if len(g) > 1)
     assert overlaps == 0
+
+
+def test_waits_follow_the_whole_cohort_so_a_growing_queue_cannot_look_short() -> None:
+    """Cap 12 at today's budget (a growing balans): the reported wait is the cohort's, followed to its end.
+
+    The run-out after the horizon decides every case opened in the window, so the
+    default run and one with a 15-year run-out report the same waits (within 5%,
+    here exactly); without a run-out the cases still waiting are cut off and the
+    wait looks shorter. The balans's growth is reported as growth, and is ~0 at
+    today's rules.
+    """
+    window = {"horizon.years": 3.0, "horizon.warmup_years": 0.5}
+    cap12 = simlib.run("policy/cap-12", reps=1, seed=SEED, overrides=window, series=False)
+    long_run = simlib.run("policy/cap-12", reps=1, seed=SEED, overrides={**window, "horizon.run_out_years": 15}, series=False)
+    cut_off = simlib.run("policy/cap-12", reps=1, seed=SEED, overrides={**window, "horizon.run_out_years": 0}, series=False)
+    wait, followed = cap12.kpi("investigation_wait_days_mean")[0], long_run.kpi("investigation_wait_days_mean")[0]
+    assert abs(wait - followed) <= 0.05 * followed, (wait, followed)
+    assert cap12.kpi("cohort_undecided_share")[0] == 0.0
+    assert cut_off.kpi("cohort_undecided_share")[0] > 0.1  # without a run-out, much of the cohort is still open
+    assert cap12.kpi("balans_growth_per_year")[0] > 50
+    today = simlib.run("baseline", reps=1, seed=SEED, overrides=window, series=False)
+    assert abs(today.kpi("balans_growth_per_year")[0]) < 5

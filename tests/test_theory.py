@@ -132,19 +132,35 @@ def test_mg1_ps_mean_sojourn_is_insensitive(scenario: str, reps: int, years: flo
 
 
 @pytest.mark.parametrize("rho", [1.0, 1.25])
-def test_overload_is_flagged_unstable_and_stops_early(rho: float) -> None:
-    """rho >= 1 has no steady state: the run says `unstable` and ends before the horizon.
+def test_overload_is_flagged_unstable_and_a_runaway_run_is_stopped(rho: float) -> None:
+    """rho >= 1 has no steady state: the run says `unstable`, and a runaway run ends in bounded time.
 
     At rho = 1 the queue is null recurrent and reaches a level L after about
     L^2 / (2 lambda) days; with 20 open cases per investigator (L = 100) that is
-    ~1 000 days, far inside the 60-year horizon.
+    ~1 000 days, and 40 per investigator (L = 200, the bounded-work guard) ~5 000
+    days, far inside the 60-year horizon. The run says it stopped early and how
+    long a window it reports.
     """
     horizon_years = 60.0
     sc = with_overrides(
         load_scenario("textbook/mmc"),
-        {**_mmc_overrides(rho, horizon_years), "horizon.unstable_queue_per_server": 20},
+        {**_mmc_overrides(rho, horizon_years), "horizon.unstable_queue_per_server": 20,
+         "horizon.stop_queue_per_server": 40},
     )
     for rep in range(3):
         out = simulate(sc, SEED + 3, rep)
-        assert out.kpis["unstable"] == 1.0
+        assert out.kpis["unstable"] == 1.0 and out.kpis["stopped_early"] == 1.0
         assert out.end_days < horizon_years * 365.0
+        # at rho = 1.25 the guard stops the run inside the warm-up: an empty window, said as such
+        assert 0 <= out.kpis["reporting_years"] < horizon_years - 2.0
+
+
+def test_an_unstable_run_keeps_its_whole_window_and_reports_growth() -> None:
+    """Below the guard an unstable run is not cut short: its window is the horizon's, its balans grows."""
+    sc = with_overrides(load_scenario("textbook/mmc"),
+                        {**_mmc_overrides(1.25, 4.0), "horizon.unstable_queue_per_server": 20})
+    out = simulate(sc, SEED + 4, 0)
+    assert out.kpis["unstable"] == 1.0 and out.kpis["stopped_early"] == 0.0
+    assert out.kpis["reporting_years"] == pytest.approx(2.0, abs=0.02)  # 4 years less the 2-year warm-up
+    # lambda - c mu = 1.25 x 5 - 5 = 1.25 cases a day more than the unit decides
+    assert out.kpis["balans_growth_per_year"] == pytest.approx(1.25 * 365, rel=0.15)

@@ -49,6 +49,8 @@ NOTE_ONLY = frozenset(
         "horizon.years",
         "horizon.warmup_years",
         "horizon.unstable_queue_per_server",
+        "horizon.stop_queue_per_server",
+        "horizon.run_out_years",
         "investigation.caseload_cap",
         "staff.retention_premium_share",
     }

@@ -93,6 +93,8 @@ KPIS: tuple[Kpi, ...] = (
     _K("child_heard_share", "investigation", "share", 0, "higher",
        headline=5, key=6, summary=3, required=4, demo=6, dashboard=5, national="mean"),
     _K("investigations_per_year", "investigation", "rate", 0, "none", national="sum"),
+    _K("balans_growth_per_year", "investigation", "rate", 0, "lower", headline=8, key=19, national="sum"),
+    _K("cohort_undecided_share", "investigation", "share", 1, "lower"),
     _K("rushed_share", "investigation", "share", 1, "lower"),
     _K("caseload_mean", "investigation", "count", 1, "lower",
        headline=7, key=8, summary=5, required=5, demo=7, dashboard=6, national="mean"),
@@ -134,6 +136,8 @@ KPIS: tuple[Kpi, ...] = (
     _K("caseworker_changes_per_child_year", "continuity", "rate", 2, "lower", key=15),
     # the run itself
     _K("unstable", "run", "flag", 0, "lower", national="mean"),
+    _K("stopped_early", "run", "flag", 0, "lower"),
+    _K("reporting_years", "run", "count", 2, "none"),
 )
 del _K
 

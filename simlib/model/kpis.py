@@ -1,11 +1,16 @@
 """KPIs of one replication, computed from its records after the run.
 
-Pure functions of the records and an explicit reporting window [t0, T]:
-- event KPIs use the events that *start* in the window (arrivals, openings);
-- deadline shares use cases whose deadline falls inside the window, so cases
-  still open at the end are counted as late only if their deadline has passed
-  (no censoring bias);
-- time averages use the weekly cumulative areas, so they are exact.
+Pure functions of the records and an explicit reporting window [t0, t1]:
+- waits, durations, deadline shares and the share heard are over the *cohort*
+  opened (referred) in the window, followed to its decision: after the horizon
+  the run goes on without new referrals (``horizon.run_out_years``) until the
+  cohort is decided. A case still open at the very end counts with its time so
+  far (a lower bound; ``cohort_undecided_share`` says how many), is late once
+  past its deadline and is not heard. So a growing queue cannot look short by
+  leaving out the cases still waiting;
+- event counts use the events that *start* in the window (arrivals, openings);
+- time averages use the weekly cumulative areas (a snapshot at t1), so they are
+  exact; ``balans_growth_per_year`` is the balans's least-squares slope.
 Names are MODEL.md section 5's public contract.
 """
 
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
 from simlib.model import kpi_registry
+from simlib.model.units import YEAR
 from simlib.scenario.rules import cap_rule
 from simlib.scenario.schema import Scenario
 
@@ -63,7 +69,7 @@ def warmup_cut(scenario: Scenario, weekly: pd.DataFrame, end: float) -> float:
         level = (weekly["balans"] + weekly["investigations_in_work"]).to_numpy(dtype=float)
         drop = mser5_truncation(level)
         return float(weekly["day"].iloc[min(drop, len(weekly) - 1)])
-    t = scenario.horizon.warmup_years * 365.0
+    t = scenario.horizon.warmup_years * YEAR
     return float(weekly["day"].iloc[_week_index_at_or_after(weekly, min(t, end))])
 
 
@@ -88,7 +94,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     """Referral, screening and investigation KPIs for the window [t0, t1]."""
     sc = ctx.scenario
     rec = ctx.recorder
-    years = max((t1 - t0) / 365.0, 1e-9)
+    years = max((t1 - t0) / YEAR, 1e-9)
     out: dict[str, float] = {}
 
     all_refs = rec.referral_frame()
@@ -99,34 +105,34 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     # screening KPIs: a report taken into an open investigation needs no screening
     refs = all_refs[~all_refs["joined"].astype(bool)]
     ref_in = refs[(refs["arrived"] >= t0) & (refs["arrived"] < t1)]
-    screen_days = ref_in["screened"] - ref_in["arrived"]
-    out["screening_days_mean"] = float(screen_days.mean()) if len(ref_in) else NAN
-    deadline14 = sc.screening.deadline_days
-    due = refs[(refs["arrived"] >= t0) & (refs["arrived"] + deadline14 <= t1)]
-    n_due_screen = len(due) + _unscreened_due(ctx, t0, t1, deadline14)
-    on_time = int((due["screened"] - due["arrived"] <= deadline14 + ON_TIME_SLACK).sum())
-    out["screening_within_14d_share"] = on_time / n_due_screen if n_due_screen else NAN
+    end = ctx.env.now  # the end of the run-out: the cohort's cases decided by then are known
+    pending_in = [r for r in ctx.open_screenings.values() if t0 <= r.arrived < t1]
+    screen_days = np.concatenate([(ref_in["screened"] - ref_in["arrived"]).to_numpy(float),
+                                  [end - r.arrived for r in pending_in]])
+    out["screening_days_mean"] = float(screen_days.mean()) if len(screen_days) else NAN
+    out["screening_within_14d_share"] = _share_within(screen_days, sc.screening.deadline_days,
+                                                      decided=len(ref_in))
 
+    # investigations: the cohort opened in the window, followed to its decision
     inv = rec.investigation_frame()
     opened_in = inv[(inv["opened"] >= t0) & (inv["opened"] < t1)]
-    open_now = _open_cases(ctx)
-    waits = opened_in["assigned"] - opened_in["opened"]
-    waiting = [c for c in open_now if c.assigned >= 0 and t0 <= c.opened < t1]
-    all_waits = np.concatenate([waits.to_numpy(), [c.assigned - c.opened for c in waiting]])
-    out["investigation_wait_days_mean"] = float(all_waits.mean()) if len(all_waits) else NAN
-    out["investigation_wait_days_p90"] = float(np.percentile(all_waits, 90)) if len(all_waits) else NAN
-    out["investigation_days_mean"] = float((opened_in["decided"] - opened_in["opened"]).mean()) if len(opened_in) else NAN
-    deadline = sc.investigation.deadline_days
-    due_inv = inv[(inv["opened"] >= t0) & (inv["opened"] + deadline <= t1)]
-    n_late_open = sum(1 for c in open_now if t0 <= c.opened and c.opened + deadline <= t1)
-    n_due = len(due_inv) + n_late_open
-    on_time_inv = int((due_inv["decided"] - due_inv["opened"] <= deadline + ON_TIME_SLACK).sum())
-    out["investigation_within_4m_share"] = on_time_inv / n_due if n_due else NAN
-    decided_in = inv[(inv["decided"] >= t0) & (inv["decided"] < t1)]
-    out["child_heard_share"] = float(decided_in["heard"].mean()) if len(decided_in) else NAN
-    still_open = sum(1 for c in open_now if t0 <= c.opened < t1)
-    out["investigations_per_year"] = (len(opened_in) + still_open) / years
-    out["rushed_share"] = float(decided_in["rushed"].mean()) if len(decided_in) else NAN
+    open_in = [c for c in _open_cases(ctx) if t0 <= c.opened < t1]
+    n_cohort = len(opened_in) + len(open_in)
+    # a case still unassigned at the end has waited at least until then (a lower bound)
+    waits = np.concatenate([(opened_in["assigned"] - opened_in["opened"]).to_numpy(float),
+                            [(c.assigned if c.assigned >= 0 else end) - c.opened for c in open_in]])
+    out["investigation_wait_days_mean"] = float(waits.mean()) if n_cohort else NAN
+    out["investigation_wait_days_p90"] = float(np.percentile(waits, 90)) if n_cohort else NAN
+    days = np.concatenate([(opened_in["decided"] - opened_in["opened"]).to_numpy(float),
+                           [end - c.opened for c in open_in]])
+    out["investigation_days_mean"] = float(days.mean()) if n_cohort else NAN
+    out["investigation_within_4m_share"] = _share_within(days, sc.investigation.deadline_days,
+                                                         decided=len(opened_in))
+    # an undecided case has not (yet) heard the child
+    out["child_heard_share"] = float(opened_in["heard"].sum()) / n_cohort if n_cohort else NAN
+    out["cohort_undecided_share"] = len(open_in) / n_cohort if n_cohort else NAN
+    out["investigations_per_year"] = n_cohort / years
+    out["rushed_share"] = float(opened_in["rushed"].mean()) if len(opened_in) else NAN
 
     weekly = rec.weekly_frame()
     i0, i1 = _window_areas(weekly, t0, t1)
@@ -143,18 +149,39 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     else:
         for key in ("balans_mean", "caseload_mean", "caseload_p90", "over_cap_time_share"):
             out[key] = NAN
+    out["balans_growth_per_year"] = _growth_per_year(weekly, t0, t1)
     out["unstable"] = float(rec.unstable)
+    out["stopped_early"] = float(rec.stopped_early)
+    out["reporting_years"] = max(t1 - t0, 0.0) / YEAR
     return out
+
+
+def _share_within(durations: np.ndarray, deadline: float, decided: int) -> float:
+    """Share of a cohort done within its deadline.
+
+    ``durations``: the first ``decided`` are done (time taken), the rest still
+    open at the end of the run (time so far). An open case past its deadline is
+    late; one still inside it is left out (its outcome is not known yet).
+    """
+    done, still_open = durations[:decided], durations[decided:]
+    on_time = int((done <= deadline + ON_TIME_SLACK).sum())
+    known = len(done) + int((still_open > deadline + ON_TIME_SLACK).sum())
+    return on_time / known if known else NAN
+
+
+def _growth_per_year(weekly: pd.DataFrame, t0: float, t1: float) -> float:
+    """Slope of the balans over the reporting window (least squares on the weekly samples), cases a year."""
+    rows = weekly[(weekly["day"] >= t0 - 1e-9) & (weekly["day"] <= t1 + 1e-9)]
+    if len(rows) < 2:
+        return NAN
+    days = rows["day"].to_numpy(float)
+    slope = np.polyfit(days - days.mean(), rows["balans"].to_numpy(float), 1)[0]
+    return float(slope * YEAR)
 
 
 def _open_cases(ctx: SimContext) -> list:
     """Investigations opened but not yet decided at the end of the run."""
     return list(ctx.open_cases.values())
-
-
-def _unscreened_due(ctx: SimContext, t0: float, t1: float, deadline: float) -> int:
-    """Referrals still in screening at the end whose 14-day deadline has passed."""
-    return sum(1 for r in ctx.open_screenings.values() if t0 <= r.arrived and r.arrived + deadline <= t1)
 
 
 def compute_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:

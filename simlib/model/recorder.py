@@ -24,7 +24,8 @@ class Recorder:
     investigations: list[InvestigationRecord] = field(default_factory=list)
     weekly: list[dict[str, Any]] = field(default_factory=list)
     events: dict[type, list[Any]] = field(default_factory=dict)
-    unstable: bool = False
+    unstable: bool = False  # the queue outgrew the unit at a sample inside the horizon
+    stopped_early: bool = False  # a runaway run was stopped before the horizon (bounded work)
     ended_at: float = 0.0
 
     def log(self, record: NamedTuple) -> None:

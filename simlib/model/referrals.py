@@ -78,9 +78,9 @@ class ChildRegistry:
 
 
 def referral_arrivals(
-    ctx: SimContext, on_referral: Callable[[Referral], None]
+    ctx: SimContext, on_referral: Callable[[Referral], None], until: float = float("inf")
 ) -> Generator[simpy.Event, None, None]:
-    """Generate referrals for the whole run."""
+    """Generate referrals until ``until`` (the horizon: none arrive in the run-out)."""
     cfg = ctx.scenario.referrals
     sc = ctx.scenario
     env = ctx.env
@@ -106,6 +106,8 @@ def referral_arrivals(
     urgent_share, open_share = cfg.urgent_share, sc.screening.open_share
     while True:
         yield env.timeout(gap())
+        if env.now >= until:
+            return
         if keep() * peak > multipliers[month_of(env.now)]:
             continue
         now = env.now

@@ -23,6 +23,7 @@ from simlib.model.investigation import join_open_investigation, open_investigati
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.records import ReferralRecord
+from simlib.model.schedule import call_in
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
 from simlib.model.team import Team
@@ -103,41 +104,71 @@ def _after_screening(ctx: SimContext, referral: Referral) -> None:
         open_investigation(ctx, referral)
 
 
-def weekly_sampler(ctx: SimContext):
-    """Snapshot queues, caseloads and cumulative areas each week; detect instability."""
+def snapshot(ctx: SimContext) -> None:
+    """One row of the weekly series: queues, caseloads, cumulative areas, the stages' columns."""
+    env = ctx.env
+    rec = ctx.recorder
+    if rec.weekly and rec.weekly[-1]["day"] == env.now:
+        return  # already taken at this instant (the horizon fell on a weekly sample)
+    inv = ctx.teams["investigation"]
+    intake = ctx.teams["intake"]
+    for team in ctx.teams.values():
+        team.flush()
+    row: dict[str, Any] = {
+        "day": env.now,
+        "balans": inv.queued,
+        "investigations_in_work": inv.in_work,
+        "investigators": inv.size,
+        "balans_area": inv.queue_len.area_at(env.now),
+        "level_time": list(inv.level_time),
+        "screenings_open": intake.in_work + intake.queued,
+    }
+    for fn in ctx.weekly_extras:
+        row.update(fn())
+    rec.weekly.append(row)
+
+
+def weekly_sampler(ctx: SimContext, horizon: float, run_out_end: float):
+    """Weekly snapshots; flag instability, stop a runaway run, end the run-out when all is decided.
+
+    Unstable: more open investigations per investigator than
+    ``horizon.unstable_queue_per_server`` at a sample inside the horizon (for
+    intake, the same amount of work in screenings). The run goes on: its window
+    is not cut short. Only a runaway run, past ``horizon.stop_queue_per_server``,
+    is stopped (bounded work), and says so (``Recorder.stopped_early``).
+    After the horizon no referral arrives (the run-out); the run ends once no
+    investigation or screening is open, or at ``run_out_end``.
+    """
     env = ctx.env
     rec = ctx.recorder
     inv = ctx.teams["investigation"]
     intake = ctx.teams["intake"]
     sc = ctx.scenario
+    per_screening = sc.investigation.hours.mean / sc.screening.hours.mean
     limit = sc.horizon.unstable_queue_per_server
-    # The limit counts investigations; a screening is a smaller piece of work, so the
-    # intake limit is the same amount of work (a summer backlog of screenings is not instability).
-    screening_limit = limit * sc.investigation.hours.mean / sc.screening.hours.mean
-    extra = ctx.weekly_extras
+    guard = sc.horizon.stop_queue_per_server
     while True:
-        for team in ctx.teams.values():
-            team.flush()
-        row: dict[str, Any] = {
-            "day": env.now,
-            "balans": inv.queued,
-            "investigations_in_work": inv.in_work,
-            "investigators": inv.size,
-            "balans_area": inv.queue_len.area_at(env.now),
-            "level_time": list(inv.level_time),
-            "screenings_open": intake.in_work + intake.queued,
-        }
-        for fn in extra:
-            row.update(fn())
-        rec.weekly.append(row)
-        open_cases = inv.queued + inv.in_work
-        screenings = intake.in_work + intake.queued
-        if open_cases > limit * max(inv.size, 1) or screenings > screening_limit * max(intake.size, 1):
-            rec.unstable = True
-            if not ctx.stop.triggered:
-                ctx.stop.succeed()
+        now = env.now
+        if now <= horizon:
+            snapshot(ctx)
+            open_cases = inv.queued + inv.in_work
+            screenings = intake.in_work + intake.queued
+            servers, intake_servers = max(inv.size, 1), max(intake.size, 1)
+            if open_cases > limit * servers or screenings > limit * per_screening * intake_servers:
+                rec.unstable = True
+            if open_cases > guard * servers or screenings > guard * per_screening * intake_servers:
+                rec.stopped_early = True
+                _stop(ctx)
+                return
+        elif (not ctx.open_cases and not ctx.open_screenings) or now >= run_out_end:
+            _stop(ctx)
             return
-        yield env.timeout(WEEK)
+        yield env.timeout(min(WEEK, max(run_out_end - now, 0.0)) if now > horizon else WEEK)
+
+
+def _stop(ctx: SimContext) -> None:
+    if not ctx.stop.triggered:
+        ctx.stop.succeed()
 
 
 @contextmanager
@@ -172,16 +203,20 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> Replication
         placements.install(ctx)
     env = ctx.env
     horizon = scenario.horizon.years * YEAR
-    env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r)))
-    env.process(weekly_sampler(ctx))
-    env.timeout(horizon).callbacks.append(lambda _ev: ctx.stop.succeed() if not ctx.stop.triggered else None)
+    run_out_end = horizon + scenario.horizon.run_out_years * YEAR
+    env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r), until=horizon))
+    env.process(weekly_sampler(ctx, horizon, run_out_end))
+    call_in(env, horizon, snapshot, ctx)  # the window ends exactly at the horizon
+    if scenario.horizon.run_out_years == 0:
+        call_in(env, horizon, _stop, ctx)
     with _sparse_gc():
         env.run(until=ctx.stop)
     rec = ctx.recorder
     rec.ended_at = env.now
+    t1 = min(env.now, horizon)  # the reporting window ends at the horizon, or where a runaway run stopped
     weekly = rec.weekly_frame()
-    t0 = warmup_cut(scenario, weekly, env.now)
-    kpis = compute_kpis(ctx, t0, env.now)
+    t0 = warmup_cut(scenario, weekly, t1)
+    kpis = compute_kpis(ctx, t0, t1)
     series = weekly.drop(columns=["level_time", "balans_area"])
     series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
     return ReplicationOutput(kpis, series, rec, t0, env.now)

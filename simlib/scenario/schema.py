@@ -32,6 +32,7 @@ MAX_POSTS = 10_000  # staffed posts in one unit: fixed FTEs, or budget / cost_pe
 MAX_REFERRALS_PER_RUN = 10_000_000  # referrals.per_year x horizon.years
 MAX_IN_CARE = 20_000  # children in care, and foster homes, at the start
 MAX_UNSTABLE_QUEUE = 1_000  # waiting cases per server before a run is called unstable
+MAX_STOP_QUEUE = 2_000  # open cases per server at which a runaway run is stopped (bounded work)
 
 
 Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
@@ -89,8 +90,18 @@ class Horizon(Section):
     warmup: Literal["fixed", "mser5"]
     warmup_years: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
     unstable_queue_per_server: Annotated[float, Strict(), Field(gt=0, le=MAX_UNSTABLE_QUEUE, allow_inf_nan=False)]
+    stop_queue_per_server: Annotated[float, Strict(), Field(gt=0, le=MAX_STOP_QUEUE, allow_inf_nan=False)]
+    run_out_years: Annotated[float, Strict(), Field(ge=0, le=20, allow_inf_nan=False)]
 
     # Field validators (not model validators) so that the error names the dotted key.
+    @field_validator("stop_queue_per_server")
+    @classmethod
+    def _stop_above_unstable(cls, stop: float, info: ValidationInfo) -> float:
+        unstable = info.data.get("unstable_queue_per_server")
+        if unstable is not None and stop < unstable:
+            raise ValueError(f"stop_queue_per_server ({stop:g}) must be at least unstable_queue_per_server ({unstable:g})")
+        return stop
+
     @field_validator("warmup_years")
     @classmethod
     def _warmup_shorter(cls, warmup_years: float, info: ValidationInfo) -> float:

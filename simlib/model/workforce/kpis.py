@@ -107,8 +107,12 @@ class Ledger:
         self.snaps[now] = self.areas(now)
 
     def window(self, t0: float, t1: float) -> dict[str, float]:
-        """Areas accumulated in [t0, t1]; t0 is a weekly sample day, t1 the end of the run."""
-        a1 = self.areas(t1)
+        """Areas accumulated in [t0, t1]; t0 is a weekly sample day, t1 the window's end.
+
+        t1 is sampled too (the horizon's snapshot); after it the run may go on (the
+        run-out), so the areas at t1 are the snapshot's, not today's.
+        """
+        a1 = self.snaps.get(t1) or self.areas(t1)
         a0 = self.snaps.get(t0)
         if a0 is None:  # t0 not sampled (run stopped before any sample): count from 0
             a0 = {name: 0.0 for name in COUNTERS}
