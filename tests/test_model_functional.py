@@ -246,3 +246,11 @@ def test_waits_follow_the_whole_cohort_so_a_growing_queue_cannot_look_short() ->
     assert cap12.kpi("balans_growth_per_year")[0] > 50
     today = simlib.run("baseline", reps=1, seed=SEED, overrides=window, series=False)
     assert abs(today.kpi("balans_growth_per_year")[0]) < 5
+
+
+def test_a_run_out_that_reaches_its_limit_ends_cleanly() -> None:
+    """The calendar covers the run-out: a cohort still open when the run-out ends is reported, not an error."""
+    res = simlib.run("policy/cap-12", reps=1, seed=SEED, series=False,  # cap 1: the queue never clears
+                     overrides={"horizon.years": 1.5, "horizon.warmup_years": 0.5, "horizon.run_out_years": 2.0,
+                                "investigation.caseload_cap": 1})
+    assert res.kpi("cohort_undecided_share")[0] > 0

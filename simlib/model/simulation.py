@@ -51,7 +51,8 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
         env=env,
         scenario=scenario,
         streams=make_streams(seed, replication),
-        calendar=make_calendar(scenario.calendar, scenario.horizon.years),
+        # the run may go on after the horizon (the run-out), so the calendar covers that too
+        calendar=make_calendar(scenario.calendar, scenario.horizon.years + scenario.horizon.run_out_years),
         recorder=Recorder(),
         stop=env.event(),
     )
