@@ -103,6 +103,15 @@ def _library_errors(exc: Exception) -> UserError:
 
 
 # --- output -------------------------------------------------------------------------------
+def _render(result: Any, fmt: str) -> str:
+    """A result of the results family (same verbs for run and compare) as table, json or csv."""
+    if fmt == "json":
+        return json.dumps(result.to_json_dict(), indent=2) + "\n"
+    if fmt == "csv":
+        return result.kpis.to_csv(index=False)
+    return result.report(label=table_label)
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
@@ -166,13 +175,7 @@ def run(
         raise _library_errors(exc) from None
     if "precision" in results.extras:
         _note(results.extras["precision"].describe(), quiet)
-    if fmt == "json":
-        text = json.dumps(results.to_json_dict(), indent=2) + "\n"
-    elif fmt == "csv":
-        text = results.kpis.to_csv(index=False)
-    else:
-        text = results.report(label=table_label)
-    _emit(text, output)
+    _emit(_render(results, fmt), output)
 
 
 @app.command()
@@ -208,13 +211,7 @@ def compare(
                                    jobs=jobs, dask=dask, progress=not quiet)
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
-    if fmt == "json":
-        text = json.dumps(result.to_json_dict(), indent=2) + "\n"
-    elif fmt == "csv":
-        text = result.differences.to_csv(index=False)
-    else:
-        text = result.report(label=table_label)
-    _emit(text, output)
+    _emit(_render(result, fmt), output)
 
 
 @app.command()
