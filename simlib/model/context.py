@@ -5,6 +5,12 @@ streams, the calendar, the teams and the recorder travel together in one
 ``SimContext``. Each purpose has its own numpy Generator spawned from
 ``SeedSequence(seed, spawn_key=(replication,))``, so the same (seed, replication,
 purpose) draws the same numbers in every scenario: common random numbers.
+
+Draws that belong to one child (a care episode's length and type, its
+breakdown marks, its visits, its in-home spell) come from a stream keyed by
+the child and the episode (``SimContext.child_rng``), not from a purpose's
+shared stream in event order: a child placed in two scenarios then lives the
+same placement luck, however differently the events before it were ordered.
 """
 
 from __future__ import annotations
@@ -46,6 +52,15 @@ STREAMS = (
 )
 
 
+# Append only: a purpose's position fixes the seeds of its child-keyed streams.
+CHILD_PURPOSES = ("care", "breakdown", "visits", "in_home", "re_entry")
+
+
+def child_key(child: int) -> int:
+    """A non-negative key for a child id (the children in care at time 0 have negative ids)."""
+    return 2 * child if child >= 0 else -2 * child - 1
+
+
 def make_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
     """One independent Generator per purpose, for one replication."""
     children = np.random.SeedSequence(seed, spawn_key=(replication,)).spawn(len(STREAMS))
@@ -73,6 +88,13 @@ class SimContext:
     kpi_providers: list[Callable[[SimContext, float, float], dict[str, float]]] = field(
         default_factory=list
     )
+    seed: int = 0  # the run's seed and replication, for the child-keyed streams
+    replication: int = 0
+
+    def child_rng(self, purpose: str, child: int, number: int) -> np.random.Generator:
+        """The stream of one child's draws for ``purpose`` (``number``: its episode or spell)."""
+        key = (self.replication, len(STREAMS) + CHILD_PURPOSES.index(purpose), child_key(child), number)
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
 
     def days(self, years: float) -> float:
         return 365.0 * years

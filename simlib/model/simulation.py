@@ -55,6 +55,8 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
         calendar=make_calendar(scenario.calendar, scenario.horizon.years + scenario.horizon.run_out_years),
         recorder=Recorder(),
         stop=env.event(),
+        seed=seed,
+        replication=replication,
     )
     staff = scenario.staff
     novice_days = staff.novice_months * DAYS_PER_MONTH

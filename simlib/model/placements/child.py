@@ -8,6 +8,7 @@ the change is passed on through the ``on_change`` callback of the system.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from simlib.model.caseworker import INF, Caseworker, Job
 from simlib.model.schedule import Call
@@ -26,6 +27,8 @@ class Child:
         "bd_marks",
         "bd_since",
         "bd_call",
+        "bd_rng",
+        "visit_rng",
         "breakdowns",
         "change_until",
         "changes",
@@ -84,6 +87,8 @@ class Child:
         self.bd_left = 0.0  # unit-exponential mass left before the next breakdown
         self.bd_since = now  # when bd_left was last brought up to date
         self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns
+        self.bd_rng: Any = None  # the child's breakdown stream, made at the first need
+        self.visit_rng: Any = None  # the child's visit stream, made at the first visit
         self.visits_required = 0
         self.visits_done = 0
         self.window: tuple[float, float, float, float] | None = None  # visit window being checked

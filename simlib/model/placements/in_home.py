@@ -41,7 +41,8 @@ class InHomeSupport:
         self.enter_care = enter_care  # enter_care(cid, age, why=...): the child is placed
         self.env = ctx.env
         self.cfg = ctx.scenario.in_home
-        self.rng = ctx.streams["in_home"]
+        self.child_rng = ctx.child_rng
+        self.spells: dict[int, int] = {}  # child -> in-home spells so far (keys its stream)
         self.log = ctx.recorder.log
         self.active: dict[int, Spell] = {}
         self.ends: list[tuple[float, int, Spell]] = []  # heap of plain ends, to settle lazily
@@ -71,10 +72,11 @@ class InHomeSupport:
 
     def start(self, cid: int, age: float) -> None:
         cfg = self.cfg
-        rng = self.rng
+        self.spells[cid] = number = self.spells.get(cid, 0) + 1
+        rng = self.child_rng("in_home", cid, number)  # the child's own draws (CRN)
         duration = cfg.months.sample(rng) * DAYS_PER_MONTH
         escalates = bool(rng.random() < cfg.escalation_share)
-        at = rng.random()  # both drawn always, so the stream stays aligned (CRN)
+        at = rng.random()
         now = self.env.now
         spell = Spell(cid, now, age, now + (duration * at if escalates else duration), escalates)
         self.active[cid] = spell

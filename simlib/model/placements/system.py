@@ -18,13 +18,19 @@ breakdown is a move to whatever place is free then.
 Each child in care is one open-ended job on the placement team (children per
 caseworker is the team's load, so the cap counts children); visits are checked
 in ``visits``; KPIs and the per-child history are in
-``kpis``. Every draw for a child is made from its purpose's stream.
+``kpis``. Every draw that belongs to one child (its episode's length, its
+breakdown marks, its visits, its in-home spell) comes from a stream keyed by
+the child and the episode (``SimContext.child_rng``), so a child placed in two
+scenarios compared with common random numbers lives the same placement luck;
+the pool's draws (recruitment, homes that stop) have the pool's own stream.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from simlib.model.caseworker import INF, Job
 from simlib.model.placements.child import TEEN_AGE, Child
@@ -45,8 +51,26 @@ from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
+    from simlib.scenario.distributions import Distribution
 
 MARKS_PER_DRAW = 4  # breakdown marks drawn at once per child (few children break down more often)
+RESIDUAL_CANDIDATES = 512  # candidate lengths per child in care at time 0 (length-biased resampling)
+
+
+def residual_length(months: Distribution, rng: np.random.Generator) -> float:
+    """Remaining months in care of a child already in care at time 0 (a stationary renewal draw).
+
+    A child found in care on a given day is more likely to be in a long
+    episode (length bias: density x f(x) / mean), and is found at a uniform
+    point of it, so the remaining time is U x L with L length-biased. L is
+    drawn by sampling-importance resampling: candidates from ``months``, one
+    picked with probability proportional to its length. A fresh length here
+    would empty the initial stock too fast (the short episodes would dominate).
+    """
+    candidates = months.sample_many(rng, RESIDUAL_CANDIDATES)
+    cum = np.cumsum(candidates)
+    pick = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+    return float(rng.random() * candidates[min(pick, RESIDUAL_CANDIDATES - 1)])
 
 
 class PlacementSystem:
@@ -59,7 +83,6 @@ class PlacementSystem:
         self.in_home_cfg = ctx.scenario.in_home
         self.rng = ctx.streams["placement"]
         self.rng_homes = ctx.streams["foster_homes"]
-        self.rng_breakdown = ctx.streams["breakdown"]
         self.log = ctx.recorder.log
         self.team = ctx.teams["placement"]
         self.pool = FosterHomePool(ctx, self.cfg.foster_homes.initial)
@@ -108,12 +131,13 @@ class PlacementSystem:
     def enter_care(self, cid: int, age: float, why: str) -> Child | None:
         """A new care episode: draw its length, find a place, get a caseworker."""
         cfg = self.cfg
-        length = cfg.months.sample(self.rng) * DAYS_PER_MONTH
         if age >= cfg.age_out_years:
             return None  # too old for care by the time of the decision
         now = self.env.now
         episode = self.episodes.get(cid, 0) + 1
         self.episodes[cid] = episode
+        rng = self.ctx.child_rng("care", cid, episode)  # the child's own draws (CRN)
+        length = (residual_length(cfg.months, rng) if why == "initial" else cfg.months.sample(rng)) * DAYS_PER_MONTH
         child = Child(self.caseworker_changed, cid, episode, now, age)
         to_18 = (cfg.age_out_years - age) * YEAR
         child.end_at = now + min(length, to_18)
@@ -327,7 +351,9 @@ class PlacementSystem:
         now = self.env.now
         if fresh:
             if not child.bd_marks:
-                child.bd_marks = list(self.rng_breakdown.exponential(1.0, MARKS_PER_DRAW))
+                if child.bd_rng is None:
+                    child.bd_rng = self.ctx.child_rng("breakdown", child.cid, child.episode)
+                child.bd_marks = list(child.bd_rng.exponential(1.0, MARKS_PER_DRAW))
             child.bd_left = child.bd_marks.pop()
         else:
             child.bd_left = max(child.bd_left - child.rate * (now - child.bd_since), 0.0)

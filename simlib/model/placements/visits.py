@@ -44,7 +44,7 @@ class VisitBook:
         self.on_missed_change = on_missed_change  # the missed-visit factor switched for a child
         self.env = ctx.env
         self.work_time = ctx.calendar.work_time
-        self.rng = ctx.streams["visits"]
+        self.child_rng = ctx.child_rng  # visit hours come from each child's own stream (CRN)
         self.hours = cfg.visit_hours
         self.interval = 365.0 / cfg.visits_per_year if cfg.visits_per_year > 0 else None
         self.follow_up_per_work_day = cfg.follow_up_hours_per_child_week / ctx.calendar.workdays_per_week
@@ -56,7 +56,9 @@ class VisitBook:
         now = self.env.now
         job = child.job
         attained = job.done_hours() if job is not None else 0.0
-        child.window = (now, self.work_time(now), attained, self.hours.sample(self.rng))
+        if child.visit_rng is None:
+            child.visit_rng = self.child_rng("visits", child.cid, child.episode)
+        child.window = (now, self.work_time(now), attained, self.hours.sample(child.visit_rng))
         self.after(self.interval, self.close_window, child, now)
 
     def close_window(self, child: Child, opened: float) -> None:
