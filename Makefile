@@ -47,10 +47,12 @@ lab: venv
 DASHBOARD_LANG ?= en
 DASHBOARD_PORT ?= 8866
 # A closed tab leaves its kernel (and its process pool) idle: shut it down after
-# DASHBOARD_IDLE_S seconds without activity, checked every minute.
+# DASHBOARD_IDLE_S seconds without activity, checked every minute. The template
+# 'caseload' is Voila's lab template without its CDN stylesheets (works offline).
 DASHBOARD_IDLE_S ?= 600
 dashboard: venv
-	CASELOAD_LANG=$(DASHBOARD_LANG) $(BIN)/voila notebooks/01-caseload-caps.ipynb --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 \
+	CASELOAD_LANG=$(DASHBOARD_LANG) JUPYTER_PATH=$(CURDIR)/simlib/presentation/dashboard/jupyter \
+	  $(BIN)/voila notebooks/01-caseload-caps.ipynb --template=caseload --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 \
 	  --MappingKernelManager.cull_idle_timeout=$(DASHBOARD_IDLE_S) --MappingKernelManager.cull_interval=60 \
 	  --MappingKernelManager.cull_connected=False
 

@@ -39,6 +39,7 @@ TIERS = {
     "test_dashboard_browser.py": "browser",
     "test_readme.py": "functional",
     "test_ci_policy.py": "unit",
+    "test_dashboard.py": "unit",
 }
 
 

@@ -193,10 +193,13 @@ def scaled(value: float, name: str) -> float:
     return value * kpi_format(name).factor
 
 
-def fmt_value(value: float, name: str, lang: str, sign: bool = False, unit: bool = False) -> str:
-    """A KPI value as shown: shares in percent ("68 %"), costs in millions, set decimals."""
+def fmt_value(
+    value: float, name: str, lang: str, sign: bool = False, unit: bool = False, decimals: int | None = None
+) -> str:
+    """A KPI value as shown: shares in percent ("68 %"), costs in millions, set decimals
+    (the KPI's own unless ``decimals`` is given)."""
     f = kpi_format(name)
-    text = fmt_number(scaled(value, name), lang, f.decimals, sign=sign)
+    text = fmt_number(scaled(value, name), lang, f.decimals if decimals is None else decimals, sign=sign)
     if text == "–":
         return text
     if f.share:
@@ -214,6 +217,18 @@ def diff_decimals(name: str, *values: float, extra: int = 3) -> int:
     largest = max(finite, default=0.0)
     d = base
     while d < base + extra and largest > 0 and round(largest, d) == 0:
+        d += 1
+    return d
+
+
+def distinct_decimals(name: str, low: float, high: float, extra: int = 2) -> int:
+    """Decimals at which an interval's two ends read differently: the KPI's own, or up
+    to ``extra`` more, so that an interval of 89.6% to 90.4% never prints "90% to 90%"."""
+    d = kpi_format(name).decimals
+    if any(v is None or math.isnan(v) for v in (low, high)) or low == high:
+        return d
+    lo, hi = scaled(low, name), scaled(high, name)
+    while d < kpi_format(name).decimals + extra and round(lo, d) == round(hi, d):
         d += 1
     return d
 

@@ -1,9 +1,12 @@
 """The caseload-cap dashboard (notebook 01 and ``make dashboard``): widgets and drawing.
 
-Sliders for cap, cap mode, budget and replications; a KPI table with 95%
-t-intervals and the paired (common random numbers) difference from the
-baseline; a figure with CI bars and a weekly CI band. The runs themselves go
-through ``runner.ProgressiveRunner``; this module only arranges and draws.
+Sliders for cap, cap mode, budget and replications; a lead sentence on whether
+the queue is stable; a KPI table with 95% t-intervals and the paired (common
+random numbers) difference from the baseline; a figure with CI bars and a
+weekly CI band with the warm-up shaded. It opens on a hard cap at the
+sustainable caseload; with "no cap" the cap slider is disabled and says why.
+The runs themselves go through ``runner.ProgressiveRunner``, the words and
+tables come from ``view``; this module arranges and draws.
 Updates arrive from a background thread, so drawing uses matplotlib's
 object-oriented API (no pyplot state) under a lock.
 """
@@ -26,9 +29,10 @@ from matplotlib.figure import Figure
 
 from simlib.experiments.replications import resolve
 from simlib.scenario.rules import staffed_posts
-from simlib.presentation.i18n import fmt_ci, fmt_diff, fmt_number, fmt_value, kpi_label
+from simlib.presentation.i18n import fmt_number, kpi_label
 from simlib.presentation.plots import weekly_band
-from simlib.presentation.dashboard.levers import lever_overrides, slider_specs
+from simlib.presentation.dashboard.levers import lever_overrides, slider_specs, start_mode
+from simlib.presentation.dashboard.view import cap_note, lead_html, table_html
 from simlib.presentation.dashboard.runner import (
     DASHBOARD_KPIS,
     DEBOUNCE_S,
@@ -71,15 +75,22 @@ class CapDashboard:
         spec = slider_specs(self.baseline)
         style = {"description_width": "16em"}
         layout = w.Layout(width="36em")
+        mode = start_mode(self.baseline)
+        # continuous_update=False: a drag asks for one scenario, where it ends
         self.cap = w.IntSlider(
             value=int(spec["cap"].value), min=int(spec["cap"].low), max=int(spec["cap"].high),
-            step=1, description=self._t("param.investigation.caseload_cap"), style=style, layout=layout,
+            step=int(spec["cap"].step), description=self._t("param.investigation.caseload_cap"), style=style,
+            # a wide track: ~25 px a case, so a small drag moves the cap by a case or two
+            layout=w.Layout(width="56em"), continuous_update=False, disabled=mode == "none",
         )
-        mode = self.baseline.investigation.cap_mode
+        self.cap.add_class("caseload-cap")
+        self.cap_note = w.HTML(cap_note(mode, self.lang))
+        self.cap_note.add_class("caseload-cap-note")
         self.cap_mode = w.ToggleButtons(
             options=[(self._t(f"dashboard.cap_mode.{m}"), m) for m in CAP_MODES], value=mode,
             description=self._t("param.investigation.cap_mode"), style=style,
         )
+        self.cap_mode.observe(self._mode_changed, names="value")
         # A selection of whole-FTE budgets: exact values, no float steps in the browser.
         b = spec["budget"]
         steps = round((b.high - b.low) / b.step)
@@ -91,12 +102,14 @@ class CapDashboard:
         )
         self.reps = w.IntSlider(
             value=int(spec["reps"].value), min=int(spec["reps"].low), max=int(spec["reps"].high),
-            description=self._t("dashboard.reps"), style=style, layout=layout,
+            description=self._t("dashboard.reps"), style=style, layout=layout, continuous_update=False,
         )
         for control in (self.cap, self.cap_mode, self.budget, self.reps):
             control.observe(self._changed, names="value")
         self.staffing = w.HTML()
         self.status = w.HTML(self._t("dashboard.status.running"))
+        self.lead = w.HTML()
+        self.lead.add_class("caseload-lead-box")
         self.table = w.HTML()
         self.table.add_class("caseload-kpis")
         self.status.add_class("caseload-status")
@@ -106,8 +119,8 @@ class CapDashboard:
             f"<h3>{html.escape(self._t('dashboard.question'))}</h3>"
             f"<p>{html.escape(self._t('dashboard.intro'))}</p><p>{html.escape(self._t('dashboard.howto'))}</p>"
         )
-        controls = w.VBox([self.cap, self.cap_mode, self.budget, self.reps, self.staffing])
-        self.widget = w.VBox([title, controls, self.status, self.table, self.figure])
+        controls = w.VBox([self.cap_mode, self.cap, self.cap_note, self.budget, self.reps, self.staffing])
+        self.widget = w.VBox([title, controls, self.status, self.lead, self.table, self.figure])
 
     def _ipython_display_(self) -> None:  # display(dashboard) shows the widget
         from IPython.display import display
@@ -115,6 +128,11 @@ class CapDashboard:
         display(self.widget)
 
     # --- requests -----------------------------------------------------------------
+    def _mode_changed(self, change: dict[str, Any]) -> None:
+        """Without a cap the cap slider changes nothing: disable it and say why."""
+        self.cap.disabled = change["new"] == "none"
+        self.cap_note.value = cap_note(change["new"], self.lang)
+
     def _changed(self, _change: dict[str, Any]) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -138,12 +156,16 @@ class CapDashboard:
         self.staffing.value = html.escape(
             self._t("dashboard.staffing", fte=posts["investigation"], total=sum(posts.values()))
         )
-        n_prev = self.runner.workers
+        n_prev = self._preview_runs()
         jobs = [(preview, self.seed, r) for r in range(n_prev)] + [(base_preview, self.seed, r) for r in range(n_prev)]
         for r in range(reps):
             jobs += [(sc, self.seed, r), (self.baseline, self.seed, r)]
         self.runner.request(jobs, self.render)
         self.render(force=True)
+
+    def _preview_runs(self) -> int:
+        """Short runs per scenario for the provisional estimate: one per worker, at least two."""
+        return max(2, self.runner.workers)
 
     # --- drawing ------------------------------------------------------------------
     def _frames(self) -> tuple[str, list, list]:
@@ -153,9 +175,11 @@ class CapDashboard:
         base = self.runner.cached(self.baseline, self.seed, reps)
         if len(full) >= 2 and len(base) >= 2:
             return "full", full, base
-        prev = self.runner.cached(preview, self.seed, self.runner.workers)
-        base_prev = self.runner.cached(resolve(self.baseline, years=self.run.preview_years), self.seed, self.runner.workers)
-        if prev and base_prev:
+        n_prev = self._preview_runs()
+        prev = self.runner.cached(preview, self.seed, n_prev)
+        base_prev = self.runner.cached(resolve(self.baseline, years=self.run.preview_years), self.seed, n_prev)
+        # two pairs at least: one run has no interval and would show "– to –"
+        if len(prev) >= 2 and len(base_prev) >= 2:
             return "preview", prev, base_prev
         return "none", [], []
 
@@ -184,15 +208,18 @@ class CapDashboard:
             kpis = pd.concat([p[0] for p in parts], ignore_index=True)
             base = pd.concat([p[0] for p in base_parts], ignore_index=True)
             table = comparison_table(kpis, base)
+            years = fmt_number(self.run.preview_years, self.lang, 1)
+            provisional = self._t("dashboard.provisional", n=len(parts), years=years) if kind == "preview" else ""
             if not errors:
                 if kind == "preview":
-                    msg = self._t("dashboard.status.preview", n=len(parts), years=f"{self.run.preview_years:g}")
+                    msg = self._t("dashboard.status.preview", n=len(parts), years=years)
                 elif len(parts) < reps or len(base_parts) < reps:
                     msg = self._t("dashboard.status.progress", done=min(len(parts), len(base_parts)), total=reps)
                 else:
                     msg = self._t("dashboard.status.done", total=reps)
-                self.status.value = html.escape(msg) + self._unstable_note(kpis)
-            self.table.value = self._table_html(table)
+                self.status.value = html.escape(msg)
+            self.lead.value = lead_html(table, self.lang)
+            self.table.value = table_html(table, self.lang, provisional)
             series = pd.concat([p[1] for p in parts], ignore_index=True)
             base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
             self.figure.value = self._figure_png(table, series, base_series)
@@ -200,33 +227,13 @@ class CapDashboard:
             self.updates += 1
             self._rendered_at = time.monotonic()
 
-    def _unstable_note(self, kpis: pd.DataFrame) -> str:
-        rows = kpis[kpis["kpi"] == "unstable"]["value"]
-        if rows.empty or rows.mean() == 0:
-            return ""
-        return "<br><b>" + html.escape(self._t("dashboard.unstable", share=f"{rows.mean():.0%}")) + "</b>"
-
-    def _table_html(self, table: pd.DataFrame) -> str:
-        head = "".join(
-            f"<th style='text-align:left;padding:2px 8px'>{html.escape(self._t(k))}</th>"
-            for k in ("dashboard.col.kpi", "dashboard.col.scenario", "lang.ci", "dashboard.col.baseline", "dashboard.col.diff")
-        )
-        rows = []
-        lang = self.lang
-        for r in table.itertuples():
-            cells = [
-                kpi_label(r.kpi, lang),
-                fmt_value(r.mean, r.kpi, lang, unit=True),
-                f"{fmt_value(r.ci_low, r.kpi, lang)} {self._t('lang.to')} {fmt_value(r.ci_high, r.kpi, lang)}",
-                fmt_value(r.baseline, r.kpi, lang),
-                f"{fmt_diff(r.diff, r.kpi, lang, unit=True)} ({fmt_ci(r.diff_low, r.diff_high, r.kpi, lang)})",
-            ]
-            rows.append(
-                f"<tr data-kpi='{r.kpi}'>" + "".join(f"<td style='padding:2px 8px'>{html.escape(c)}</td>" for c in cells) + "</tr>"
-            )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
     def _figure_png(self, table: pd.DataFrame, series: pd.DataFrame, base_series: pd.DataFrame) -> bytes:
+        buf = io.BytesIO()
+        self.draw(table, series, base_series).savefig(buf, format="png")
+        return buf.getvalue()
+
+    def draw(self, table: pd.DataFrame, series: pd.DataFrame, base_series: pd.DataFrame) -> Figure:
+        """The dashboard's figure: shares with CI bars, and the weekly balans band (warm-up shaded)."""
         palette = sns.color_palette("colorblind", 2)
         fig = Figure(figsize=(11, 3.8), dpi=80)
         FigureCanvasAgg(fig)
@@ -242,6 +249,9 @@ class CapDashboard:
         ax1.set_xlabel("%")
         ax1.set_title(self._t("plot.shares_title"), fontsize=10)
         ax1.legend(fontsize=8, loc="best")
+        if "in_warmup" in series.columns and series["in_warmup"].any():
+            warm_end = (float(series.loc[series["in_warmup"], "week"].max()) + 1) / 52.0
+            ax2.axvspan(0, warm_end, color="grey", alpha=0.15, lw=0, label=self._t("plot.warmup"))
         for frame, colour, name in ((series, palette[0], self._t("plot.scenario")),
                                     (base_series, palette[1], self._t("dashboard.col.baseline"))):
             band = weekly_band(frame, "balans")
@@ -255,9 +265,7 @@ class CapDashboard:
         ax2.legend(fontsize=8)
         sns.despine(fig=fig)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return fig
 
     # --- for notebooks and tests ----------------------------------------------------
     def wait(self, timeout: float = 600.0) -> CapDashboard:

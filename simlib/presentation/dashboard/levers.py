@@ -32,14 +32,16 @@ def slider_specs(scenario: Scenario) -> dict[str, SliderSpec]:
     """Cap, budget and replication sliders for a scenario.
 
     The schema allows caps of 1-500 and budgets up to 1e11 SEK; a slider over that
-    range is useless, so the window is the schema range intersected with 1 to 4x the
-    sustainable caseload (cap) and 0.5x to 2x today's budget, in whole FTEs.
+    range is useless, so the window is the schema range intersected with half to twice
+    the sustainable caseload (cap, in steps of one case: 8-30 for a sustainable 15, so a
+    small drag moves the cap by a case or two, never from 15 to 1) and 0.5x to 2x today's
+    budget, in whole FTEs.
     """
     inv, staff = scenario.investigation, scenario.staff
     cap_lo, cap_hi = field_bounds(Investigation, "caseload_cap")
     sustainable = inv.child_heard.sustainable_caseload
-    cap_hi = min(cap_hi or 500, round(4 * sustainable))
-    cap_lo = cap_lo or 1
+    cap_hi = min(cap_hi or 500, max(2, round(2 * sustainable)))
+    cap_lo = max(cap_lo or 1, round(sustainable / 2))
     cap_value = inv.caseload_cap if inv.caseload_cap is not None else round(sustainable)
     bud_lo, bud_hi = field_bounds(Staff, "budget_sek_per_year")
     budget = staff.budget_sek_per_year or fixed_cost(scenario)
@@ -52,6 +54,17 @@ def slider_specs(scenario: Scenario) -> dict[str, SliderSpec]:
         "budget": SliderSpec(low, high, fte_cost, min(max(budget, low), high)),
         "reps": SliderSpec(2, reps_hi, 1, settings().reps),
     }
+
+
+def start_mode(scenario: Scenario) -> str:
+    """The cap mode the dashboard opens with: the scenario's own cap, else a hard cap.
+
+    The dashboard's question is what a cap does; opening on "no cap" would show a
+    cap slider that changes nothing. The baseline (no cap today) opens on a hard cap
+    at the sustainable caseload, compared with today's rules.
+    """
+    mode = scenario.investigation.cap_mode
+    return "hard" if mode == "none" else mode
 
 
 def lever_overrides(scenario: Scenario, cap: int, cap_mode: str, budget: float) -> dict[str, Any]:

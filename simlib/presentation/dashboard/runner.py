@@ -27,9 +27,13 @@ from simlib.scenario.schema import Scenario
 
 SEED = 2024
 DEBOUNCE_S = 0.4
-# The dashboard's KPIs, in display order, and those shown in percent (KPI registry).
+# The dashboard's KPIs, in display order (KPI registry: instability first, the growth
+# of the balans and the share of unstable runs), and the shares of cases drawn in the
+# shares panel (the unstable flag is a share of runs, not of cases: not drawn there).
 DASHBOARD_KPIS = kpi_registry.view("dashboard")
-SHARE_KPIS = frozenset(k for k in DASHBOARD_KPIS if kpi_registry.get(k).share)
+SHARE_KPIS = frozenset(
+    k for k in DASHBOARD_KPIS if kpi_registry.get(k).share and kpi_registry.get(k).kind != "flag"
+)
 
 
 
