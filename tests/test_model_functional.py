@@ -243,7 +243,9 @@ def test_waits_follow_the_whole_cohort_so_a_growing_queue_cannot_look_short() ->
     assert abs(wait - followed) <= 0.05 * followed, (wait, followed)
     assert cap12.kpi("cohort_undecided_share")[0] == 0.0
     assert cut_off.kpi("cohort_undecided_share")[0] > 0.1  # without a run-out, much of the cohort is still open
-    assert cap12.kpi("balans_growth_per_year")[0] > 50
+    # a capped caseworker finishes each of fewer cases sooner (caseload-elastic work), so the
+    # balans grows more slowly than under the first build's pace ceiling (~120 a year), but grows
+    assert cap12.kpi("balans_growth_per_year")[0] > 25
     today = simlib.run("baseline", reps=1, seed=SEED, overrides=window, series=False)
     assert abs(today.kpi("balans_growth_per_year")[0]) < 5
 

@@ -1,10 +1,16 @@
 """A caseworker as an exact, event-driven processor-sharing server.
 
 A caseworker has ``capacity`` productive hours per working day. With n active
-cases, each case progresses at ``min(pace, max(0, capacity - n * overhead) / n)``
-hours per working day: ``overhead`` is per-case coordination time, and ``pace``
-is the most a case can absorb while it waits on others (meetings, answers from
-school and health care); without a pace limit this is textbook processor sharing. Instead of ticking
+cases, each case progresses at ``max(0, capacity - n * overhead) / n`` hours per
+working day (``overhead``: per-case coordination time): textbook processor
+sharing. An optional ``pace`` caps that (a sensitivity case only).
+
+A job may also wait on others (meetings, answers from school, police, health
+care): it is done when its ``work`` is done *and* its ``ready_at`` time has come.
+A job whose work is done early stays with the caseworker and keeps its share of
+their hours until then (more contact with the child, not idle time): its
+``contact`` hours go on growing while its finish mark is set to infinity, and
+``finish`` completes it when the answers are in. Instead of ticking
 daily, the caseworker keeps a *virtual clock* S (hours of work each active case
 has received since the caseworker started) and each case's finish mark
 ``S_at_start + work``. The next completion is the smallest mark; any change (a
@@ -15,7 +21,7 @@ is needed per caseworker. This is what makes the textbook reductions hold exactl
 Speed: a pending timer that fires no later than the new next completion is
 kept rather than replaced (it wakes the caseworker early, finds nothing done and
 schedules again, exactly), so a change that moves the next completion later,
-or not at all (the common case under a pace limit), creates no new event.
+or not at all, creates no new event.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class Job:
         "on_done",
         "payload",
         "queued_at",
+        "ready_at",
         "started",
         "work",
         "worker",
@@ -67,7 +74,8 @@ class Job:
         self.queued_at = -1.0  # clock time the job first came to its team (its place in a queue)
         self.load_area = 0.0  # integral of the caseworker's case count while in work
         self.load_since = 0.0
-        self.attained = 0.0  # hours of work received (up to the last detach)
+        self.attained = 0.0  # hours of work received (up to the last detach), more than work if it waited
+        self.ready_at = -INF  # clock time its waits on others are over (-inf: none pending)
 
     def done_hours(self) -> float:
         """Hours of work this job has received so far."""
@@ -76,6 +84,14 @@ class Job:
             return self.attained
         w.advance()
         return min(w.virtual - self.base, self.work)
+
+    def contact_hours(self) -> float:
+        """Hours the job has received so far, beyond its work while it waited on others."""
+        w = self.worker
+        if w is None:
+            return self.attained
+        w.advance()
+        return w.virtual - self.base
 
 
 class Caseworker:
@@ -197,8 +213,15 @@ class Caseworker:
         self.due = INF
         self.advance()
         limit = self.virtual + EPS * max(1.0, abs(self.virtual))
-        finished = [job for job in self.jobs if job.mark <= limit]
-        if not finished:  # rounding in the calendar map: try again from here
+        now = self.env.now
+        finished = []
+        for job in self.jobs:
+            if job.mark <= limit:
+                if job.ready_at > now:
+                    job.mark = INF  # work done, answers not in: it keeps its share until ``finish``
+                else:
+                    finished.append(job)
+        if not finished:  # rounding in the calendar map, or only waiting jobs: schedule from here
             self._reschedule()
             return
         for job in finished:
@@ -208,12 +231,20 @@ class Caseworker:
         for job in finished:
             job.on_done(job)
 
+    def finish(self, job: Job) -> None:
+        """Complete a job whose work is done once its waits on others are over."""
+        self.advance()
+        self._detach(job)
+        self._reschedule()
+        self.on_load_change(self)
+        job.on_done(job)
+
     def _detach(self, job: Job) -> None:
         self.jobs.remove(job)
         if self.team is not None:
             self.team.in_work -= 1
         job.load_area += self.case_area - job.load_since
-        job.attained = min(self.virtual - job.base, job.work)
+        job.attained = self.virtual - job.base
         job.worker = None
 
     def add(self, job: Job) -> None:

@@ -49,6 +49,8 @@ STREAMS = (
     "workforce",
     "sick_leave",
     "consultants",
+    "investigation_waits",
+    "failure_demand",
 )
 
 

@@ -1,18 +1,30 @@
 """Investigations (utredningar): the balans queue, processor-shared work, decisions.
 
 The 4-month clock starts at the decision to open, so time in the balans queue
-counts. A case is decided when its work is done; with ``rush_at_deadline`` a
-case still in work at the deadline is closed then with the work it has
-("rushed"). Whether the child was heard depends on the share of the needed work
-that was done and on the caseworker's caseload while the case was in work.
+counts. Elapsed time is built from the work itself: a case is decided when its
+caseworker's hours (shared among their cases) have done its work *and* the
+waits on others it needs (answers from school, police, health care; meetings:
+``investigation.external_wait_days``, from its first assignment) are over.
+Until then it keeps its share of the caseworker's hours, so a caseworker with
+few cases gives each more contact, one with many finishes each later and
+thinner. With ``rush_at_deadline`` a case still in work at the deadline is
+closed then with the work it has ("rushed").
+
+Quality (0-1, ``investigation.quality``): the hours the case got against its
+need x ``full_contact_ratio``, thinner for a complex case a novice did alone,
+and lower when the caseload while it ran was above the sustainable one. The
+chance the child is heard is ``max_share x quality^rushed_elasticity``. The
+quality is kept on the case (``Case.quality``) and its record, for the stages
+that follow (re-referrals, placement breakdowns).
 """
 
 from __future__ import annotations
 
-from simlib.model.caseworker import Caseworker, Job
+from simlib.model.caseworker import INF, Caseworker, Job
 from simlib.model.context import SimContext
 from simlib.model.records import InvestigationJoined, InvestigationRecord
 from simlib.model.referrals import Referral
+from simlib.model.schedule import call_in
 
 OUTCOMES = ("none", "in_home", "placement")
 
@@ -26,8 +38,10 @@ class Case:
         "complex",
         "decided",
         "job",
+        "novice_alone",
         "opened",
         "outcome",
+        "quality",
         "referral",
         "urgent",
         "worker",
@@ -44,11 +58,33 @@ class Case:
         self.job: Job | None = None
         self.worker: Caseworker | None = None
         self.outcome = ""
+        self.quality = float("nan")  # set at the decision
+        self.novice_alone = False  # a complex case ever held by an unmentored novice
 
     def on_assign(self, worker: Caseworker) -> None:
+        env = worker.env
         if self.assigned < 0:
-            self.assigned = worker.env.now
+            self.assigned = env.now
+            wait = self.referral.external_wait_days
+            job = self.job
+            if wait > 0.0 and job is not None:  # the requests go out when work starts
+                job.ready_at = env.now + wait
+                call_in(env, wait, self._answers_in)
+        if self.complex and not worker.attrs.get("mentored", False):
+            team = worker.team
+            if team is not None and env.now - worker.hired_at < team.novice_days:
+                self.novice_alone = True
         self.worker = worker
+
+    def _answers_in(self) -> None:
+        """The waits on others are over: decide now if the work is done, else when it is."""
+        job = self.job
+        if job is None or self.decided >= 0:
+            return
+        job.ready_at = -INF
+        worker = job.worker
+        if worker is not None and job.mark == INF:
+            worker.finish(job)
 
     def on_caseworker_change(self) -> None:
         self.changes += 1
@@ -120,14 +156,18 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     now = ctx.env.now
     case.decided = now
     ctx.open_cases.pop(case.referral.child, None)
-    done = job.attained if job.worker is None else job.done_hours()
+    done = job.contact_hours()
     need = job.work
     in_work = now - job.started if job.started >= 0 else 0.0
     load = job.load_area / in_work if in_work > 0 else 1.0
-    p_heard = heard_cfg.max_share * min(1.0, done / need) ** heard_cfg.rushed_elasticity
+    q_cfg = cfg.quality
+    quality = min(1.0, done / (need * q_cfg.full_contact_ratio)) if need > 0 else 1.0
+    if case.novice_alone:
+        quality *= q_cfg.novice_alone_complex_factor
     if load > heard_cfg.sustainable_caseload:
-        p_heard *= (heard_cfg.sustainable_caseload / load) ** heard_cfg.overload_elasticity
-    heard = case.referral.heard_u < p_heard
+        quality *= (heard_cfg.sustainable_caseload / load) ** heard_cfg.overload_elasticity
+    case.quality = quality
+    heard = case.referral.heard_u < heard_cfg.max_share * quality**heard_cfg.rushed_elasticity
     o = cfg.outcome
     case.outcome = _outcome(case.referral.outcome_u, (o.none, o.in_home, o.placement))
     ref = case.referral
@@ -147,6 +187,8 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
             outcome=case.outcome,
             caseworker_changes=case.changes,
             child=ref.child,
+            quality=quality,
+            novice_alone=case.novice_alone,
         )
     )
     for handler in ctx.decision_handlers:

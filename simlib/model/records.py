@@ -32,13 +32,15 @@ class InvestigationRecord(NamedTuple):
     urgent: bool
     complex: bool
     hours_needed: float
-    hours_done: float
+    hours_done: float  # hours the case got, more than needed when it waited on others
     caseload_during: float
     heard: bool
     rushed: bool
     outcome: str
     caseworker_changes: int
     child: int
+    quality: float = float("nan")  # 0-1: hours got against need, novice alone, overload
+    novice_alone: bool = False  # a complex case held by a novice without a mentor
 
 
 class InvestigationJoined(NamedTuple):

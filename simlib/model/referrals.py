@@ -48,6 +48,8 @@ class Referral:
     complex: bool
     outcome_u: float
     heard_u: float
+    external_wait_days: float = 0.0  # an investigation's waits on others (from its assignment)
+    rereferral_u: float = 1.0  # uniform deciding whether a thin investigation comes back
 
 
 class ChildRegistry:
@@ -103,6 +105,10 @@ def referral_arrivals(
     urgency, complexity = draws(streams["urgency"].random), draws(streams["complexity"].random)
     outcome, heard = draws(streams["outcome"].random), draws(streams["child_heard"].random)
     complex_share, complex_factor = inv.complex_share, inv.complex_hours_factor
+    waits = inv.external_wait_days
+    i_wait = (draws(partial(waits.sample_many, streams["investigation_waits"])) if waits is not None
+              else float)  # float() is 0.0: no waits on others
+    rereferral = draws(streams["failure_demand"].random)
     urgent_share, open_share = cfg.urgent_share, sc.screening.open_share
     while True:
         yield env.timeout(gap())
@@ -129,5 +135,7 @@ def referral_arrivals(
                 is_complex,
                 outcome(),
                 heard(),
+                i_wait(),
+                rereferral(),
             )
         )

@@ -146,6 +146,19 @@ class ChildHeard(Section):
     overload_elasticity: Annotated[float, Strict(), Field(ge=0, le=10, allow_inf_nan=False)]
 
 
+class Quality(Section):
+    """How thorough an investigation was (0-1), and what a thin one brings back.
+
+    depth = min(1, hours the case got / (hours needed x full_contact_ratio)),
+    times ``novice_alone_complex_factor`` for a complex case done by a novice
+    without a mentor, times (sustainable / caseload)^overload_elasticity above
+    the sustainable caseload (``child_heard``).
+    """
+
+    full_contact_ratio: Annotated[float, Strict(), Field(ge=1, le=10, allow_inf_nan=False)]
+    novice_alone_complex_factor: Share
+
+
 class Outcome(Section):
     none: Share
     in_home: Share
@@ -162,12 +175,16 @@ class Investigation(Section):
     complex_share: Share
     complex_hours_factor: Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)]
     coordination_hours_per_case_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
+    # null: no ceiling (the mechanism is the caseworker's hours and the waits on others)
     max_pace_hours_per_day: Annotated[float, Strict(), Field(gt=0, le=24, allow_inf_nan=False)] | None
+    # calendar days of waiting on others (answers, meetings) counted from assignment; null: none
+    external_wait_days: Distribution | None
     caseload_cap: Cap | None
     cap_mode: Literal["hard", "soft", "none"]
     deadline_days: Days
     rush_at_deadline: StrictBool
     child_heard: ChildHeard
+    quality: Quality
     outcome: Outcome
 
     @field_validator("cap_mode")

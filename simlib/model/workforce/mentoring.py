@@ -50,6 +50,7 @@ class Mentoring:
             return
         mentor = min(candidates, key=lambda m: (len(m.mentees), m.worker.wid))
         st.mentor = mentor
+        st.worker.attrs["mentored"] = True  # not alone on a complex case (investigation quality)
         mentor.mentees.append(st)
         self.ledger.add(self.env.now, "mentoring", 1)
         self._refresh(mentor)
@@ -60,6 +61,7 @@ class Mentoring:
         if mentor is None:
             return
         st.mentor = None
+        st.worker.attrs["mentored"] = False
         mentor.mentees.remove(st)
         self.ledger.add(self.env.now, "mentoring", -1)
         self._refresh(mentor)
@@ -71,5 +73,6 @@ class Mentoring:
         mentees, st.mentees = st.mentees, []
         for m in mentees:
             m.mentor = None
+            m.worker.attrs["mentored"] = False
             self.ledger.add(self.env.now, "mentoring", -1)
             self.find(m)
