@@ -1,5 +1,17 @@
 """Caseload Lab: a discrete-event model of Swedish child-welfare services.
 
+The public library, for scripts and notebooks:
+
+- ``run(scenario, *, reps, seed, years, overrides, ...)``: replications of one
+  scenario (``Results``: ``.kpis``, ``.summary()``, ``.report()``);
+- ``compare(base, alternatives, ...)``: paired comparisons with common random
+  numbers (``Comparison``); ``sweep(base, grid, ...)``: grids and samples
+  (``SweepResults``);
+- ``load_scenario(name_or_path)``, ``with_overrides(scenario, {dotted key: value})``,
+  ``scenario_hash(scenario)``; ``Scenario`` is the validated (frozen) type;
+- ``t_interval(values, level)``: mean and t-interval of independent values.
+
+Notebooks add ``simlib.notebook`` (run sizes, language, figures, analyses).
 The package import is kept light on purpose (the CLI's ``--version`` and tab
 completion should not wait for numpy and pandas); the library entry points are
 imported on first use through ``__getattr__``:
@@ -25,11 +37,17 @@ _LAZY = {
     "run": "simlib.experiments",
     "compare": "simlib.experiments",
     "sweep": "simlib.experiments",
+    "t_interval": "simlib.experiments",
+    "Results": "simlib.experiments",
+    "Comparison": "simlib.experiments",
+    "SweepResults": "simlib.experiments",
     "load_scenario": "simlib.scenario",
+    "with_overrides": "simlib.scenario",
     "scenario_hash": "simlib.scenario",
+    "Scenario": "simlib.scenario",
 }
 
-__all__ = ["__version__", "compare", "load_scenario", "run", "scenario_hash", "sweep"]
+__all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

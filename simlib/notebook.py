@@ -1,13 +1,40 @@
 """What a notebook needs beside ``simlib.run``, ``simlib.compare`` and ``simlib.sweep``.
 
-Run sizes (honest by default, small under ``CASELOAD_FAST=1`` as in CI), the
-language (``?lang=sv`` in Voila, then ``CASELOAD_LANG``), the output folder (``CASELOAD_OUT``, else ``out/``) and the caseload-cap
-dashboard, so notebooks need no internal module paths:
+Notebooks import only ``simlib`` and this module (a test fails on any other
+``simlib`` path), so the library can move its internals without breaking them:
 
-    >>> import simlib.notebook as nb                        # doctest: +SKIP
+- run sizes, language, output folder: ``settings()`` (honest by default, small
+  under ``CASELOAD_FAST=1`` as in CI), ``language()`` (``?lang=sv`` in Voila, then
+  ``CASELOAD_LANG``), ``out_dir()`` (``CASELOAD_OUT``, else ``out/``), ``fast_mode()``,
+  ``in_voila()``; the caseload-cap dashboard, ``caps_dashboard()``;
+- words: ``kpi_label`` and ``scaled`` (a KPI's label and display value);
+- figures: ``plots`` (``simlib.presentation.plots``: means, differences, series,
+  tornado, Sobol, sweep heat maps, one child's path, intervals by replications);
+- analyses: ``parameter_table``, ``tornado``, ``relative_ranges``, ``sobol_indices``,
+  ``cost_per_point``, the queueing formulas ``mmc_wq``, ``mmc_lq``,
+  ``mm1ps_sojourn``, and ``build_brief``;
+- single runs, for looking inside: ``replication`` (one replication with its
+  records), ``child_history``, ``placement_spells``.
+
+    >>> import simlib, simlib.notebook as nb                   # doctest: +SKIP
     >>> res = simlib.run("baseline", reps=nb.settings().reps)  # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+from simlib.analysis.parameters import parameter_table
+from simlib.analysis.sensitivity import cost_per_point, relative_ranges, sobol_indices, tornado
+from simlib.analysis.theory import mm1ps_sojourn, mmc_lq, mmc_wq
+from simlib.experiments.replications import resolve
+from simlib.model import simulate
+from simlib.model.placements import child_history, placement_spells
+from simlib.model.simulation import ReplicationOutput
+from simlib.presentation import plots
+from simlib.presentation.brief import build_brief
 from simlib.presentation.dashboard import (
     CapDashboard,
     RunSettings,
@@ -18,5 +45,30 @@ from simlib.presentation.dashboard import (
     out_dir,
     settings,
 )
+from simlib.presentation.i18n import kpi_label, scaled
+from simlib.scenario.schema import Scenario
 
-__all__ = ["CapDashboard", "RunSettings", "caps_dashboard", "fast_mode", "in_voila", "language", "out_dir", "settings"]
+__all__ = [
+    "CapDashboard", "ReplicationOutput", "RunSettings", "build_brief", "caps_dashboard", "child_history",
+    "cost_per_point", "fast_mode", "in_voila", "kpi_label", "language", "mm1ps_sojourn",
+    "mmc_lq", "mmc_wq", "out_dir", "parameter_table", "placement_spells", "plots", "relative_ranges",
+    "replication", "scaled", "settings", "sobol_indices", "tornado",
+]
+
+
+def replication(
+    scenario: Scenario | str | Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    years: float | None = None,
+    seed: int = 2024,
+    replication: int = 0,
+) -> ReplicationOutput:
+    """One replication with everything it recorded (``.kpis``, ``.series``, ``.recorder``).
+
+    The same run as replication ``replication`` of ``simlib.run(scenario, seed=seed,
+    years=years, overrides=overrides)``; use it to look inside one history
+    (``child_history``, ``placement_spells``), not for numbers to
+    quote (one run is one possible history: quote ``simlib.run``'s intervals).
+    """
+    return simulate(resolve(scenario, overrides, years=years), seed=seed, replication=replication)

@@ -118,6 +118,7 @@ def kpi_names() -> list[str]:
 
 
 def kpi_label(name: str, lang: str) -> str:
+    """A KPI's label in ``lang`` (the catalogue's ``kpi.<name>.label``), else its raw name."""
     key = f"kpi.{name}.label"
     return t(key, lang) if has(key) else name
 

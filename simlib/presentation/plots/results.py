@@ -5,83 +5,24 @@ replication x week), a language, and returns a matplotlib ``Figure``; every labe
 comes from the i18n catalogue and every tick uses the language's number format.
 No model logic: callers compute summaries (``Results.summary()``, a comparison's
 paired differences) and pass them in. Used by the brief, notebooks and dashboard.
-Importing this module leaves matplotlib's backend alone (notebooks keep their
-inline figures); the command line, which only writes files, selects Agg itself.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter
 
 from simlib.experiments.intervals import t_interval
-from simlib.presentation.i18n import (
-    fmt_number,
-    has,
-    kpi_diff_unit,
-    kpi_format,
-    kpi_label,
-    kpi_unit,
-    scaled,
-    t,
-)
-
-WRAP = 34  # characters per line in axis labels
+from simlib.presentation.i18n import has, kpi_diff_unit, kpi_label, kpi_unit, scaled, t
+from simlib.presentation.plots.base import WRAP, literal_text, number_axis, palette
 
 
-class LocaleFormatter(Formatter):
-    """Tick labels in the language's number format, with as many decimals as the tick step needs."""
-
-    def __init__(self, lang: str, decimals: int | None = None) -> None:
-        self.lang = lang
-        self.decimals = decimals
-        self._ticks: list[float] = []
-
-    def set_locs(self, locs: Sequence[float]) -> None:
-        self._ticks = list(locs)
-
-    def __call__(self, value: float, pos: int | None = None) -> str:
-        d = self.decimals
-        if d is None:
-            locs = np.asarray(self._ticks, dtype=float)
-            steps = np.diff(np.sort(locs))
-            step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
-            d = max(0, int(-np.floor(np.log10(step) + 1e-9)))
-        return fmt_number(value, self.lang, d)
-
-
-def _literal_text(draw):
-    """Draw with mathtext off: a scenario named 'cost $x$' is shown as typed, not as maths."""
-
-    @functools.wraps(draw)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context({"text.parse_math": False}):
-            return draw(*args, **kwargs)
-
-    return wrapper
-
-
-def _number_axis(ax: plt.Axes, lang: str, axis: str = "x", decimals: int | None = None) -> None:
-    """Tick labels in the language's number format (decimal comma in Swedish)."""
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(LocaleFormatter(lang, decimals))
-
-
-def _palette(names: Sequence[str]) -> dict[str, tuple[float, float, float]]:
-    colours = sns.color_palette("colorblind", max(len(names), 3))
-    return {name: colours[i] for i, name in enumerate(names)}
-
-
-@_literal_text
+@literal_text
 def kpi_means(
     summary: pd.DataFrame,
     kpis: Sequence[str],
@@ -97,7 +38,7 @@ def kpi_means(
     frame = summary[summary["kpi"].isin(kpis)]
     names = list(scenarios) if scenarios is not None else list(dict.fromkeys(frame["scenario"]))
     present = [k for k in kpis if k in set(frame["kpi"])]
-    colours = _palette(names)
+    colours = palette(names)
     height = 0.8 / max(len(names), 1)
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(present), 1) * max(len(names), 1) ** 0.5 + 0.6))
     for j, name in enumerate(names):
@@ -116,7 +57,7 @@ def kpi_means(
     labels = [textwrap.fill(f"{kpi_label(k, lang)} ({kpi_unit(k, lang)})", WRAP) for k in present]
     ax.set_yticks(range(len(present)), labels)
     ax.invert_yaxis()
-    _number_axis(ax, lang)
+    number_axis(ax, lang)
     ax.set_xlabel(t("plot.mean_ci", lang))
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
@@ -129,7 +70,7 @@ def kpi_means(
     return fig
 
 
-@_literal_text
+@literal_text
 def paired_differences(
     diffs: pd.DataFrame,
     kpis: Sequence[str],
@@ -146,7 +87,7 @@ def paired_differences(
     present = [k for k in kpis if k in set(diffs["kpi"])]
     names = list(dict.fromkeys(diffs["alternative"]))
     # colours as in the other figures, where the base is first
-    colours = _palette(list(scenarios) if scenarios is not None else [base, *names])
+    colours = palette(list(scenarios) if scenarios is not None else [base, *names])
     ncol = 2 if len(present) > 1 else 1
     nrow = max(int(np.ceil(len(present) / ncol)), 1)
     fig, axes = plt.subplots(nrow, ncol, figsize=(7.5, 0.4 + 1.45 * nrow), squeeze=False)
@@ -165,7 +106,7 @@ def paired_differences(
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.set_title(textwrap.fill(kpi_label(k, lang), 40), fontsize="small")
         ax.set_xlabel(kpi_diff_unit(k, lang), fontsize="small")
-        _number_axis(ax, lang, decimals=None)
+        number_axis(ax, lang, decimals=None)
         ax.tick_params(axis="x", labelsize="small")
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(present):]:
@@ -184,7 +125,7 @@ def weekly_band(series: pd.DataFrame, column: str, level: float = 0.95) -> pd.Da
     return pd.DataFrame(rows, columns=["scenario", "week", "mean", "ci_low", "ci_high", "n"])
 
 
-@_literal_text
+@literal_text
 def weekly_series(
     series: pd.DataFrame,
     columns: Sequence[str],
@@ -198,7 +139,7 @@ def weekly_series(
     """
     present = [c for c in columns if c in series.columns]
     names = list(dict.fromkeys(series["scenario"]))
-    colours = _palette(names)
+    colours = palette(names)
     fig, axes = plt.subplots(len(present), 1, figsize=(7.5, 0.6 + 2.1 * max(len(present), 1)), squeeze=False, sharex=True)
     warm_end = None
     if "in_warmup" in series.columns and series["in_warmup"].any():
@@ -213,35 +154,11 @@ def weekly_series(
             ax.axvspan(0, warm_end, color="grey", alpha=0.12, lw=0, label=t("plot.warmup", lang))
         key = f"plot.series.{col}"
         ax.set_ylabel(textwrap.fill(t(key, lang), 22) if has(key) else col, fontsize="small")
-        _number_axis(ax, lang, axis="y")
+        number_axis(ax, lang, axis="y")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left", fontsize="small", framealpha=0.9)
     axes[-1, 0].set_xlabel(t("plot.week", lang))
-    _number_axis(axes[-1, 0], lang, axis="x", decimals=0)
+    number_axis(axes[-1, 0], lang, axis="x", decimals=0)
     fig.suptitle(title or t("plot.band", lang), fontsize="medium")
     fig.tight_layout()
     return fig
-
-
-def to_svg(fig: Figure, close: bool = True) -> str:
-    """The figure as standalone SVG text (glyphs as paths, no external fonts, no date)."""
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "caseload-lab"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    if close:
-        plt.close(fig)
-    return buf.getvalue()
-
-
-def to_png(fig: Figure, dpi: int = 150, close: bool = True) -> bytes:
-    """The figure as PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    if close:
-        plt.close(fig)
-    return buf.getvalue()
-
-
-def unit_factor(name: str) -> float:
-    """Multiplier from a KPI's stored value to its plotted value (100 for shares)."""
-    return kpi_format(name).factor
