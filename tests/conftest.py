@@ -24,6 +24,8 @@ TIERS = {
     "test_layout.py": "unit",
     "test_model_functional.py": "functional",
     "test_experiments.py": "functional",
+    "test_paired.py": "functional",
+    "test_intervals.py": "unit",
     "test_cli_run.py": "functional",
     "test_workforce.py": "functional",
     "test_placements.py": "functional",

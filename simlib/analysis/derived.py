@@ -15,32 +15,15 @@ import pandas as pd
 
 from simlib.scenario.schema import Scenario
 
-DAYS_PER_YEAR = 365.0
-
-
-def window_years(results_series: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame) -> pd.Series:
+def window_years(kpis: pd.DataFrame) -> pd.Series:
     """Length of each replication's reporting window in years, indexed by replication.
 
-    The window runs from the warm-up cut (first weekly sample not in warm-up) to
-    the horizon, or to the last sample when a run stopped early as unstable.
-    Without a series (``series=False`` runs) a fixed warm-up rule is assumed.
+    The model reports it (``reporting_years``: from the warm-up cut, fixed,
+    MSER-5 or a comparison's common cut, to the horizon or to where a runaway
+    run was stopped), so rates use the window the counts were taken over.
     """
-    horizon = scenario.horizon.years * DAYS_PER_YEAR
-    reps = sorted(kpis["replication"].unique())
-    unstable = kpis[kpis["kpi"] == "unstable"].set_index("replication")["value"]
-    out = {}
-    for rep in reps:
-        t0 = scenario.horizon.warmup_years * DAYS_PER_YEAR
-        t1 = horizon
-        if results_series is not None and len(results_series) and "in_warmup" in results_series:
-            rows = results_series[results_series["replication"] == rep]
-            reported = rows.loc[~rows["in_warmup"], "day"]
-            if len(reported):
-                t0 = float(reported.min())
-                if unstable.get(rep, 0.0) > 0:
-                    t1 = float(rows["day"].max())
-        out[rep] = max(t1 - t0, 1e-9) / DAYS_PER_YEAR
-    return pd.Series(out, name="window_years")
+    rows = kpis[kpis["kpi"] == "reporting_years"].set_index("replication")["value"]
+    return rows.clip(lower=1e-9).rename("window_years")
 
 
 def add_derived(kpis: pd.DataFrame, scenario: Scenario, years: pd.Series) -> pd.DataFrame:
@@ -86,5 +69,5 @@ def _isnan(x: float) -> bool:
 
 def results_with_derived(results) -> pd.DataFrame:
     """A Results object's KPI frame with the derived rows appended."""
-    years = window_years(results.series, results.scenario, results.kpis)
+    years = window_years(results.kpis)
     return add_derived(results.kpis, results.scenario, years)

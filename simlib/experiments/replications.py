@@ -73,7 +73,9 @@ class Results:
     def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
         """The text table ``simlib run`` prints: each KPI's mean, interval and n."""
         title = report.run_title(self.name, self.hash, self.seed, self.reps, self.scenario)
-        return report.summary_table(self.summary(kpis, level), title, label=label, level=level)
+        lead = report.stability_lead(self.summary(level=level))
+        return "".join(line + "\n" for line in lead) + report.summary_table(
+            self.summary(kpis, level), title, label=label, level=level)
 
     def __repr__(self) -> str:
         n_kpis = int(self.kpis["kpi"].nunique()) if len(self.kpis) else 0
@@ -83,9 +85,13 @@ class Results:
         return report.html_table(self.summary(), repr(self))
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One replication as tidy frames (the unit of work for pools and clusters)."""
-    out = simulate(scenario, seed, replication)
+def run_replication(scenario: Scenario, seed: int, replication: int,
+                    warmup_days: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replication as tidy frames (the unit of work for pools and clusters).
+
+    ``warmup_days`` imposes a warm-up cut (a comparison's common one, see paired.py).
+    """
+    out = simulate(scenario, seed, replication, warmup_days)
     name, digest = scenario.name, scenario_hash(scenario)
     kpis = pd.DataFrame(
         [(name, digest, replication, seed, k, float(v)) for k, v in out.kpis.items()], columns=KPI_COLUMNS
@@ -105,11 +111,12 @@ class ReplicationTask:
     seed: int
     replication: int
     with_series: bool = True
+    warmup_days: float | None = None  # imposed warm-up cut, or the scenario's own rule
 
 
 def replication_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run one task (module level, so pools and Dask can pickle it)."""
-    kpis, series = run_replication(task.scenario, task.seed, task.replication)
+    kpis, series = run_replication(task.scenario, task.seed, task.replication, task.warmup_days)
     return kpis, (series if task.with_series else None)
 
 
@@ -134,14 +141,15 @@ def resolve(
 MAX_REPS = 100_000  # replications of one scenario: far above any useful interval; tasks are built up front
 
 
-def _check_counts(reps: int, jobs: int) -> None:
+def check_counts(reps: int, jobs: int) -> None:
     if not 1 <= reps <= MAX_REPS:
         raise ValueError(f"reps must be at least 1 and at most {MAX_REPS:,}, got {reps:,}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
 
 
-def _collect(sc: Scenario, seed: int, parts: list[tuple[pd.DataFrame, pd.DataFrame | None]]) -> Results:
+def collect(sc: Scenario, seed: int, parts: list[tuple[pd.DataFrame, pd.DataFrame | None]]) -> Results:
+    """Results of one scenario from its replications' frames (in replication order)."""
     kpis = pd.concat([p[0] for p in parts], ignore_index=True)
     frames = [p[1] for p in parts if p[1] is not None]
     series = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -162,10 +170,10 @@ def run_all(
 
     Every scenario gets the same (seed, replication) pairs: common random numbers.
     """
-    _check_counts(reps, jobs)
+    check_counts(reps, jobs)
     tasks = [ReplicationTask(sc, seed, r, series) for sc in scenarios for r in range(reps)]
     parts = execute(replication_task, tasks, jobs=jobs, dask=dask, progress=progress, desc="replications")
-    return [_collect(sc, seed, parts[i * reps : (i + 1) * reps]) for i, sc in enumerate(scenarios)]
+    return [collect(sc, seed, parts[i * reps : (i + 1) * reps]) for i, sc in enumerate(scenarios)]
 
 
 def run(
@@ -181,6 +189,7 @@ def run(
     progress: bool = False,
     series: bool = True,
     precision: float | None = None,
+    precision_abs: dict[str, float] | None = None,
     max_reps: int | None = None,
     precision_kpis: list[str] | None = None,
 ) -> Results:
@@ -190,31 +199,30 @@ def run(
     reps, seed, years, overrides, warmup, jobs, dask, progress, series.
 
     ``jobs``/``dask`` choose where they run (same results either way). With
-    ``precision`` (e.g. 0.05), ``reps`` is the first batch: replications are
-    added until every chosen KPI's 95% half-width is within ``precision`` of its
-    mean, or ``max_reps`` (default 100) is reached; ``Results.extras['precision']``
-    tells which.
+    ``precision`` (e.g. 0.05) and/or ``precision_abs`` (KPI -> allowed
+    half-width in its units, for values near 0), ``reps`` is the first batch:
+    replications are added until every chosen KPI's 95% half-width is within
+    ``precision`` of its mean or within its absolute target, or ``max_reps``
+    (default 100) is reached; ``Results.extras['precision']`` tells which.
     """
-    _check_counts(reps, jobs)
+    check_counts(reps, jobs)
     sc = resolve(scenario, overrides, years, warmup)
 
     def batch(first: int, last: int) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
         tasks = [ReplicationTask(sc, seed, r, series) for r in range(first, last)]
         return execute(replication_task, tasks, jobs=jobs, dask=dask, progress=progress, desc=sc.name)
 
-    if precision is None:
-        return _collect(sc, seed, batch(0, reps))
-    if not precision > 0:
-        raise ValueError(f"precision must be above 0, got {precision}")
-    cap = 100 if max_reps is None else max_reps
-    if cap < reps:
-        raise ValueError(f"max_reps ({cap}) must be at least reps ({reps})")
+    if precision is None and not precision_abs:
+        return collect(sc, seed, batch(0, reps))
+    cap = precision_mode.validate(precision, precision_abs, reps, max_reps)  # before anything runs
     parts = batch(0, reps)
     available = list(dict.fromkeys(parts[0][0]["kpi"]))
-    log = precision_mode.PrecisionLog(precision, cap, precision_mode.choose_kpis(available, precision_kpis))
+    chosen = precision_mode.choose_kpis(available, precision_kpis, precision_abs, precision is not None)
+    targets = precision_mode.targets_for(chosen, precision, precision_abs)
+    log = precision_mode.PrecisionLog(precision, cap, chosen, absolute=dict(precision_abs or {}))
     while True:
-        results = _collect(sc, seed, parts)
-        state = precision_mode.check(results.kpis, log.kpis, precision)
+        results = collect(sc, seed, parts)
+        state = precision_mode.check(precision_mode.by_kpi(results.kpis, chosen), targets)
         log.checks.append(state)
         target = precision_mode.next_reps(state, cap)
         if target <= state.reps:

@@ -138,6 +138,7 @@ KPIS: tuple[Kpi, ...] = (
     _K("unstable", "run", "flag", 0, "lower", dashboard=2, national="mean"),
     _K("stopped_early", "run", "flag", 0, "lower"),
     _K("reporting_years", "run", "count", 2, "none"),
+    _K("warmup_years", "run", "count", 2, "none"),
 )
 del _K
 

@@ -61,10 +61,16 @@ def mser5_truncation(values: np.ndarray) -> int:
     return best_d * 5
 
 
-def warmup_cut(scenario: Scenario, weekly: pd.DataFrame, end: float) -> float:
-    """Start of the reporting window, on a weekly sample."""
+def warmup_cut(scenario: Scenario, weekly: pd.DataFrame, end: float, at: float | None = None) -> float:
+    """Start of the reporting window, on a weekly sample.
+
+    ``at`` imposes a cut (in days) from outside: a comparison uses one cut for
+    all its scenarios, so that paired windows are the same window.
+    """
     if weekly.empty:
         return 0.0
+    if at is not None:
+        return float(weekly["day"].iloc[_week_index_at_or_after(weekly, min(at, end))])
     if scenario.horizon.warmup == "mser5":
         level = (weekly["balans"] + weekly["investigations_in_work"]).to_numpy(dtype=float)
         drop = mser5_truncation(level)
@@ -153,6 +159,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out["unstable"] = float(rec.unstable)
     out["stopped_early"] = float(rec.stopped_early)
     out["reporting_years"] = max(t1 - t0, 0.0) / YEAR
+    out["warmup_years"] = t0 / YEAR
     return out
 
 

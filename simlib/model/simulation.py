@@ -191,8 +191,13 @@ def _sparse_gc() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def simulate(scenario: Scenario, seed: int, replication: int = 0) -> ReplicationOutput:
-    """Run one replication and compute its KPIs after the warm-up."""
+def simulate(scenario: Scenario, seed: int, replication: int = 0,
+             warmup_days: float | None = None) -> ReplicationOutput:
+    """Run one replication and compute its KPIs after the warm-up.
+
+    ``warmup_days`` imposes the warm-up cut instead of the scenario's rule (a
+    comparison's common cut); the run itself does not depend on it.
+    """
     ctx = build_context(scenario, seed, replication)
     if scenario.staff.dynamics:
         from simlib.model import workforce
@@ -218,7 +223,7 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> Replication
     rec.ended_at = env.now
     t1 = min(env.now, horizon)  # the reporting window ends at the horizon, or where a runaway run stopped
     weekly = rec.weekly_frame()
-    t0 = warmup_cut(scenario, weekly, t1)
+    t0 = warmup_cut(scenario, weekly, t1, at=warmup_days)
     kpis = compute_kpis(ctx, t0, t1)
     series = weekly.drop(columns=["level_time", "balans_area"])
     series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
