@@ -65,7 +65,7 @@ def test_run_json_schema_and_values_match_the_library() -> None:
     assert data["scenario"] == "baseline" and data["seed"] == 7 and data["reps"] == 2
     assert len(data["scenario_hash"]) == 64
     for kpi, entry in data["kpis"].items():
-        assert set(entry) == {"mean", "ci_low", "ci_high", "n"}, kpi
+        assert set(entry) == {"mean", "ci_low", "ci_high", "n", "interval"}, kpi
         assert entry["n"] in (0, 1, 2)
     assert data == run("baseline", reps=2, seed=7, years=1.5).to_json_dict()
 
@@ -104,7 +104,7 @@ def test_compare_json_schema_and_values_match_the_library(cap_file) -> None:
     assert set(data) == {"base", "alternatives"} and data["base"] == "baseline"
     assert list(data["alternatives"]) == ["cap14"]
     for kpi, entry in data["alternatives"]["cap14"].items():
-        assert set(entry) == {"mean", "ci_low", "ci_high", "n"}, kpi
+        assert set(entry) == {"mean", "ci_low", "ci_high", "n", "interval"}, kpi
     assert data == compare("baseline", [cap_file], reps=2, seed=3, years=1.5).to_json_dict()
     table = invoke("compare", "baseline", str(cap_file), "--reps", "2", *SHORT)
     assert table.exit_code == 0 and "cap14 - baseline" in table.stdout
@@ -121,6 +121,10 @@ def test_compare_json_schema_and_values_match_the_library(cap_file) -> None:
         (["run", "baseline", "--set", "investigation.casload_cap=3"],
          ["investigation.casload_cap", "did you mean investigation.caseload_cap"]),
         (["run", "baseline", "--precision", "-1"], ["--precision"]),
+        (["run", "baseline", "--precision-abs", "unstable"], ["--precision-abs", "KPI=HALF_WIDTH"]),
+        (["compare", "baseline", "policy/cap-12", "--precision-abs", "unstable=-1"], ["--precision-abs"]),
+        (["compare", "baseline", "policy/cap-12", "--precision-abs", "nope=0.1", "--reps", "2", *SHORT],
+         ["nope"]),
         (["run", "baseline", "--precision", "0.1", "--reps", "5", "--max-reps", "3"], ["--max-reps"]),
         (["run", "baseline", "--reps", "2", "--precision", "0.1", "--kpi", "no_such_kpi", *SHORT], ["no_such_kpi"]),
         (["compare", "baseline", "baseline", "--reps", "0"], ["--reps"]),

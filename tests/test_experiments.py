@@ -100,9 +100,9 @@ def test_warmup_shortcut_sets_mser5() -> None:
     target=st.floats(0.001, 1),
 )
 def test_next_reps_grows_at_most_double_and_never_past_the_cap(n, cap, worst, target) -> None:
-    state = PrecisionCheck(n, {"k": worst}, target)
+    state = PrecisionCheck(n, {"k": worst / target})  # half-width over the allowed one
     nxt = next_reps(state, cap)
-    if worst <= target or n >= cap:
+    if worst / target <= 1 or n >= cap:
         assert nxt == n
     else:
         assert n < nxt <= min(cap, 2 * n)

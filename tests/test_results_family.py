@@ -155,7 +155,7 @@ def test_options_are_keyword_only_and_in_the_same_order() -> None:
     assert positional(simlib.sweep) == ["scenario", "grid"]
     run_opts, cmp_opts, sweep_opts = options(simlib.run), options(simlib.compare), options(simlib.sweep)
     assert run_opts[: len(COMMON_OPTIONS) + 1] == [*COMMON_OPTIONS, "series"]
-    assert cmp_opts == [*COMMON_OPTIONS, "series"]
+    assert cmp_opts == run_opts  # precision mode too: precision, precision_abs, max_reps, precision_kpis
     assert sweep_opts == [*COMMON_OPTIONS, "sample", "n", "ranges", "store"]
     with pytest.raises(TypeError):
         simlib.run(MMC, 2)  # reps only by name

@@ -1,4 +1,12 @@
-"""Confidence intervals across replications (Student t), as used by every report."""
+"""Confidence intervals across replications, as used by every report.
+
+Student t over replication values, except where a KPI's range says otherwise:
+a share or a count cannot leave [0, 1] or go below 0, so a t-interval that
+crosses the bound is clipped to it and marked ("t clipped"); a flag (0 or 1 per
+replication, e.g. ``unstable``) is a binomial proportion and gets a Wilson
+score interval, which stays inside [0, 1] and is not degenerate at 0 of n.
+The ``interval`` column of a summary names the method behind each row.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from simlib.model import kpi_registry
 
 
 def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -24,15 +34,58 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     return mean, mean - half, mean + half, n
 
 
+INTERVAL_COLUMNS = ["mean", "ci_low", "ci_high", "n", "interval"]
+
+
+def kpi_range(kpi: str, difference: bool = False) -> tuple[float, float]:
+    """The values a KPI (or a paired difference of it) can take, from its registered kind.
+
+    Unregistered names (derived rates) and rates, which may be negative (the
+    balans's growth), are unbounded.
+    """
+    entry = kpi_registry.BY_NAME.get(kpi)
+    kind = entry.kind if entry else "rate"
+    if kind in ("share", "flag"):
+        return (-1.0, 1.0) if difference else (0.0, 1.0)
+    if kind in ("count", "days", "SEK") and not difference:
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (within [0, 1], sensible at 0 and n)."""
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def kpi_interval(
+    values: np.ndarray | pd.Series, kpi: str, level: float = 0.95, difference: bool = False
+) -> tuple[float, float, float, int, str]:
+    """Mean, interval, n and the method ("t", "t clipped", "wilson") that respects the KPI's range."""
+    mean, low, high, n = t_interval(values, level)
+    entry = kpi_registry.BY_NAME.get(kpi)
+    if n >= 1 and not difference and entry is not None and entry.kind == "flag":
+        x = np.asarray(values, dtype=float)
+        x = x[~np.isnan(x)]
+        if np.isin(x, (0.0, 1.0)).all():
+            low, high = wilson_interval(int(x.sum()), n, level)
+            return mean, low, high, n, "wilson"
+    lo_bound, hi_bound = kpi_range(kpi, difference)
+    if not math.isnan(low) and (low < lo_bound or high > hi_bound):
+        return mean, max(low, lo_bound), min(high, hi_bound), n, "t clipped"
+    return mean, low, high, n, "t"
+
+
 def summarise(kpis: pd.DataFrame, by: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
-    """One row per KPI (and group): mean, ci_low, ci_high, n."""
+    """One row per KPI (and group): mean, ci_low, ci_high, n and the interval's method."""
     keys = (by or []) + ["kpi"]
     rows = []
     for key, group in kpis.groupby(keys, sort=False):
-        mean, low, high, n = t_interval(group["value"].to_numpy(), level)
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key, strict=True)), "mean": mean, "ci_low": low, "ci_high": high, "n": n})
-    return pd.DataFrame(rows, columns=keys + ["mean", "ci_low", "ci_high", "n"])
+        named = dict(zip(keys, key, strict=True))
+        values = kpi_interval(group["value"].to_numpy(), named["kpi"], level)
+        rows.append({**named, **dict(zip(INTERVAL_COLUMNS, values, strict=True))})
+    return pd.DataFrame(rows, columns=keys + INTERVAL_COLUMNS)
 
 
 def paired_interval(
@@ -46,6 +99,15 @@ def paired_interval(
     a = np.asarray(base, dtype=float)
     b = np.asarray(alt, dtype=float)
     return t_interval(b - a, level)
+
+
+def paired_kpi_interval(
+    base: np.ndarray | pd.Series, alt: np.ndarray | pd.Series, kpi: str, level: float = 0.95
+) -> tuple[float, float, float, int, str]:
+    """``paired_interval`` kept within the range a difference of the KPI can take."""
+    a = np.asarray(base, dtype=float)
+    b = np.asarray(alt, dtype=float)
+    return kpi_interval(b - a, kpi, level, difference=True)
 
 
 def welch_interval(

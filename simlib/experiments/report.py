@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -38,8 +39,12 @@ def num(x: float) -> float | None:
 
 
 def interval_json(row: Any) -> dict[str, Any]:
-    """One summary row as {"mean", "ci_low", "ci_high", "n"} (NaN -> null)."""
-    return {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high), "n": int(row.n)}
+    """One summary row as {"mean", "ci_low", "ci_high", "n", "interval"} (NaN -> null).
+
+    ``interval`` names the method: "t", "t clipped" (cut at the KPI's range) or "wilson".
+    """
+    return {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high), "n": int(row.n),
+            "interval": str(getattr(row, "interval", "t"))}
 
 
 def select(summary: pd.DataFrame, kpis: Sequence[str] | None) -> pd.DataFrame:
@@ -53,12 +58,21 @@ def select(summary: pd.DataFrame, kpis: Sequence[str] | None) -> pd.DataFrame:
     return summary[summary["kpi"].isin(list(kpis))].reset_index(drop=True)
 
 
+MARKS = {"t clipped": "*", "wilson": "+"}
+MARK_NOTES = {
+    "*": "* t-interval cut at the KPI's range (few replications or values near a bound)",
+    "+": "+ Wilson interval (share of replications)",
+}
+
+
 def summary_table(summary: pd.DataFrame, title: str, head: str = "kpi", label: Label | None = None,
                   level: float = 0.95) -> str:
-    """A readable table: KPI, mean and interval, n."""
+    """A readable table: KPI, mean and interval, n (replications behind the row); marks explain intervals."""
     name = label or str
-    rows = [(name(str(r.kpi)), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", str(int(r.n)))
-            for r in summary.itertuples()]
+    methods = summary["interval"] if "interval" in summary else pd.Series("t", index=summary.index)
+    marks = [MARKS.get(str(m), "") for m in methods]
+    rows = [(name(str(r.kpi)), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]{mark}", str(int(r.n)))
+            for r, mark in zip(summary.itertuples(), marks, strict=True)]
     header = (head, "mean", f"{level:.0%} CI", "n")
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(4)]
 
@@ -68,7 +82,64 @@ def summary_table(summary: pd.DataFrame, title: str, head: str = "kpi", label: L
 
     out = [title, line(header), line(tuple("-" * w for w in widths))]
     out += [line(row) for row in rows]
+    out += [MARK_NOTES[m] for m in sorted(set(marks)) if m]
     return "\n".join(out) + "\n"
+
+
+def _row(summary: pd.DataFrame, kpi: str) -> Any | None:
+    rows = summary[summary["kpi"] == kpi]
+    return None if rows.empty or math.isnan(rows["mean"].iloc[0]) else SimpleNamespace(**rows.iloc[0].to_dict())
+
+
+def _count(row: Any | None) -> int:
+    """Replications flagged, from a flag's mean and n."""
+    return 0 if row is None else round(row.mean * row.n)
+
+
+def _material_growth(growth: Any | None, summary: pd.DataFrame) -> bool:
+    """The balans grows beyond doubt and by more than noise over the reported period.
+
+    Beyond doubt: the interval lies above 0. More than noise: over the reported
+    period it adds at least 10 cases and at least half the mean balans.
+    """
+    if growth is None or math.isnan(growth.ci_low) or growth.ci_low <= 0:
+        return False
+    years, balans = _row(summary, "reporting_years"), _row(summary, "balans_mean")
+    added = growth.mean * (years.mean if years is not None else 1.0)
+    return added >= max(10.0, 0.5 * (balans.mean if balans is not None else 0.0))
+
+
+def stability_lead(summary: pd.DataFrame) -> list[str]:
+    """Lines that lead a run's table when its queue did not settle (the numbers below then depend on run length)."""
+    lines = []
+    unstable, stopped, growth = (_row(summary, k) for k in ("unstable", "stopped_early", "balans_growth_per_year"))
+    if _count(unstable):
+        lines.append(f"UNSTABLE: the queue grew without bound in {_count(unstable)} of {unstable.n} replications.")
+    if _count(stopped):
+        lines.append(f"STOPPED EARLY: {_count(stopped)} of {stopped.n} replications hit the bounded-work guard "
+                     "(horizon.stop_queue_per_server); their KPIs cover a shorter reported period (reporting_years).")
+    if _material_growth(growth, summary):
+        lines.append(f"GROWING QUEUE: the balans grows by {fmt(growth.mean)} [{fmt(growth.ci_low)}, "
+                     f"{fmt(growth.ci_high)}] cases a year; waits and deadline shares below describe a queue "
+                     "that has not settled and get worse the longer it runs.")
+    return lines
+
+
+def comparison_lead(diffs: pd.DataFrame, base: pd.DataFrame, alt: pd.DataFrame, alt_name: str,
+                    base_name: str) -> list[str]:
+    """Lines that lead an alternative's table when it destabilises the queue relative to the base."""
+    lines = []
+    alt_unstable, base_unstable = _row(alt, "unstable"), _row(base, "unstable")
+    if _count(alt_unstable) > _count(base_unstable):
+        lines.append(f"UNSTABLE: under {alt_name} the queue grew without bound in {_count(alt_unstable)} of "
+                     f"{alt_unstable.n} replications ({base_name}: {_count(base_unstable)}).")
+    growth = _row(diffs, "balans_growth_per_year")
+    if _material_growth(growth, alt):
+        lines.append(f"GROWING QUEUE: under {alt_name} the balans grows by {fmt(growth.mean)} [{fmt(growth.ci_low)}, "
+                     f"{fmt(growth.ci_high)}] cases a year more than under {base_name}. The differences below are "
+                     "those of a queue that has not settled and grow with the run length; fewer placements, "
+                     "moves or visits can mean delayed decisions, not an improvement.")
+    return lines
 
 
 def warmup_text(scenario: Any) -> str:

@@ -49,6 +49,13 @@ WarmupOpt = Annotated[
     typer.Option("--warmup", help="Warm-up rule: fixed (horizon.warmup_years) or mser5.", show_default=False),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes on stderr.")]
+PrecisionAbsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--precision-abs", metavar="KPI=HALF_WIDTH", show_default=False,
+                 help="Absolute precision in the KPI's own units (compare: of its difference), e.g. "
+                      "investigation_within_4m_share=0.02 (repeatable; for values near 0, where a relative "
+                      "precision cannot be reached)."),
+]
 
 
 # --- argument checks ----------------------------------------------------------------------
@@ -151,6 +158,7 @@ def run(
     ] = None,
     warmup: WarmupOpt = None,
     quiet: QuietOpt = False,
+    precision_abs: PrecisionAbsOpt = None,
 ) -> None:
     """Run replications of a scenario and print each KPI's mean with a 95% t-interval.
 
@@ -161,15 +169,17 @@ def run(
     from simlib.scenario import load
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output)
+    absolute = parse_precision_abs(precision_abs or [])
     if precision is not None and not (0 < precision < 1e6):
         raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
-    if precision is not None and max_reps < reps:
+    if (precision is not None or absolute) and max_reps < reps:
         raise UserError(f"--max-reps: must be at least --reps ({reps}), got {max_reps}")
     loaded = load(scenario, set_ or [])
     try:
         results = run_replications(
             loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask,
-            progress=not quiet, series=False, precision=precision, max_reps=max_reps, precision_kpis=kpi,
+            progress=not quiet, series=False, precision=precision, precision_abs=absolute or None,
+            max_reps=max_reps, precision_kpis=kpi,
         )
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
@@ -194,24 +204,63 @@ def compare(
     output: OutputOpt = None,
     warmup: WarmupOpt = None,
     quiet: QuietOpt = False,
+    precision: Annotated[
+        float | None,
+        typer.Option("--precision", show_default=False,
+                     help="Add replications until each chosen KPI's paired difference has a 95% half-width "
+                          "within this share of the mean difference (or within --precision-abs)."),
+    ] = None,
+    precision_abs: PrecisionAbsOpt = None,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="Cap on replications in precision mode.")] = 100,
+    precision_kpi: Annotated[
+        list[str] | None,
+        typer.Option("--precision-kpi", show_default=False,
+                     help="KPI whose difference precision mode checks (repeatable; default: headline KPIs)."),
+    ] = None,
 ) -> None:
     """Compare alternatives with a base under common random numbers: paired differences (alt - base) with 95% CIs.
 
-    --set applies to every scenario. json: {"base": name, "alternatives": {name: {kpi: {"mean", "ci_low",
-    "ci_high", "n"}}}}; csv: one row per alternative, replication and KPI (base, alt, diff).
+    --set applies to every scenario; every replication reports over one warm-up cut for all scenarios.
+    json: {"base": name, "alternatives": {name: {kpi: {"mean", "ci_low", "ci_high", "n", "interval"}}}};
+    csv: one row per alternative, replication and KPI (base, alt, diff).
     """
     from simlib.experiments import compare as compare_scenarios
     from simlib.scenario import load
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output)
+    absolute = parse_precision_abs(precision_abs or [])
+    if precision is not None and not (0 < precision < 1e6):
+        raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
+    if (precision is not None or absolute) and max_reps < reps:
+        raise UserError(f"--max-reps: must be at least --reps ({reps}), got {max_reps}")
     base_sc = load(base, set_ or []).scenario
     alt_scs = [load(a, set_ or []).scenario for a in alternatives]
     try:
         result = compare_scenarios(base_sc, alt_scs, reps=reps, seed=seed, years=years, warmup=warmup,
-                                   jobs=jobs, dask=dask, progress=not quiet)
+                                   jobs=jobs, dask=dask, progress=not quiet, precision=precision,
+                                   precision_abs=absolute or None, max_reps=max_reps,
+                                   precision_kpis=precision_kpi)
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
+    if "precision" in result.extras:
+        _note(result.extras["precision"].describe(), quiet)
     _emit(_render(result, fmt), output)
+
+
+def parse_precision_abs(items: list[str]) -> dict[str, float]:
+    """['investigation_within_4m_share=0.02'] -> {'investigation_within_4m_share': 0.02}."""
+    out: dict[str, float] = {}
+    for text in items:
+        key, sep, raw = text.partition("=")
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not sep or not key.strip() or not (math.isfinite(value) and value > 0):
+            raise UserError("--precision-abs: expected KPI=HALF_WIDTH with a half-width above 0 "
+                            f"(e.g. investigation_within_4m_share=0.02), got {text!r}")
+        out[key.strip()] = value
+    return out
 
 
 @app.command()
