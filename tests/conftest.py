@@ -26,6 +26,7 @@ TIERS = {
     "test_experiments.py": "functional",
     "test_paired.py": "functional",
     "test_intervals.py": "unit",
+    "test_calendar_notes.py": "unit",
     "test_cli_run.py": "functional",
     "test_workforce.py": "functional",
     "test_placements.py": "functional",
