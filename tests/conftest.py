@@ -39,6 +39,7 @@ TIERS = {
     "test_backtest.py": "backtest",
     "test_smoke.py": "smoke",
     "test_notebooks.py": "notebooks",
+    "test_learners.py": "notebooks",
     "test_dashboard_browser.py": "browser",
     "test_readme.py": "functional",
     "test_ci_policy.py": "unit",
