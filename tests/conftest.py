@@ -31,6 +31,7 @@ TIERS = {
     "test_workforce.py": "functional",
     "test_placements.py": "functional",
     "test_placement_streams.py": "functional",
+    "test_placement_paths.py": "functional",
     "test_calibration.py": "functional",
     "test_national.py": "functional",
     "test_brief.py": "functional",

@@ -8,7 +8,8 @@
 - the children in care at time 0 get remaining (length-biased residual), not
   fresh, durations: with exponential lengths the remaining time has the same
   mean (memorylessness), with lognormal ones of cv 1 the mean length, with a
-  deterministic length half of it (renewal theory: E[L^2] / 2 E[L]).
+  deterministic length half of it (renewal theory: E[L^2] / 2 E[L]); and the
+  stock's type mix weights each type by its length.
 Fixed seeds; tolerances are 99% t-intervals, never widened.
 """
 
@@ -19,11 +20,10 @@ import pytest
 
 from tests.conftest import assert_ci_covers
 from simlib.model.placements import child_history
-from simlib.model.placements.system import residual_length
+from simlib.model.placements.system import residual_draw
 from simlib.model.records import InHomeSpell
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario, with_overrides
-from simlib.scenario.distributions import Deterministic, Exponential, Lognormal
 
 
 def _matched(seed: int):
@@ -59,15 +59,33 @@ def test_a_child_placed_in_two_scenarios_lives_the_same_placement_luck() -> None
 @pytest.mark.parametrize(
     ("months", "expected"),
     [
-        (Exponential(mean=20.0), 20.0),
-        (Lognormal(mean=20.0, cv=1.0), 20.0),  # m (1 + cv^2) / 2
-        (Deterministic(value=20.0), 10.0),
+        ({"kind": "exponential", "mean": 20.0}, 20.0),
+        ({"kind": "lognormal", "mean": 20.0, "cv": 1.0}, 20.0),  # m (1 + cv^2) / 2
+        ({"kind": "deterministic", "value": 20.0}, 10.0),
     ],
     ids=["exponential", "lognormal", "deterministic"],
 )
-def test_initial_children_get_residual_lengths(months, expected: float) -> None:
-    rng = np.random.default_rng(515)
-    draws = np.array([residual_length(months, rng) for _ in range(4000)])
-    assert (draws >= 0).all()
-    batches = draws.reshape(40, 100).mean(axis=1)
-    assert_ci_covers(batches, expected, f"mean residual of {months.kind}")
+def test_initial_children_get_residual_lengths(months: dict, expected: float) -> None:
+    only = {"familjehem": 1.0, "konsulent": 0.0, "natverkshem": 0.0, "hvb": 0.0}
+    sc = with_overrides(load_scenario("baseline"), {"placements.types.familjehem.months": months})
+    cfg = sc.placements
+    rng = np.random.default_rng(2024)
+    mix = type(cfg.mix_teen)(**only)
+    draws = np.array([residual_draw(cfg, mix, rng) for _ in range(8000)], dtype=object)
+    assert set(draws[:, 0]) == {"familjehem"}
+    remaining = draws[:, 1].astype(float)
+    assert (remaining >= 0).all()
+    assert_ci_covers(remaining.reshape(80, 100).mean(axis=1), expected, f"mean residual of {months['kind']}")
+
+
+def test_initial_stock_takes_the_length_weighted_mix() -> None:
+    """Two types of equal entry share, one four times as long: the stock holds ~4 of the long per short."""
+    sc = with_overrides(load_scenario("baseline"), {
+        "placements.types.familjehem.months": {"kind": "deterministic", "value": 40.0},
+        "placements.types.hvb.months": {"kind": "deterministic", "value": 10.0},
+    })
+    cfg = sc.placements
+    mix = type(cfg.mix_teen)(familjehem=0.5, konsulent=0.0, natverkshem=0.0, hvb=0.5)
+    rng = np.random.default_rng(616)
+    kinds = np.array([residual_draw(cfg, mix, rng)[0] for _ in range(4000)]).reshape(40, 100)
+    assert_ci_covers((kinds == "familjehem").mean(axis=1), 0.8, "stock share of the long type")

@@ -36,6 +36,7 @@ from simlib.scenario import load_scenario, with_overrides
 from simlib.scenario.schema import Scenario
 
 DAYS_PER_MONTH = 365.0 / 12.0
+ONLY_FOSTER_HOMES = {"familjehem": 1.0, "konsulent": 0.0, "natverkshem": 0.0, "hvb": 0.0}
 PLACEMENT_KPIS = (
     "placements_active_mean",
     "placement_moves_per_child_year",
@@ -78,10 +79,33 @@ def needs_only(base: Scenario, **placement: Any) -> Scenario:
         "staff.investigators_fte": 2,
         "staff.placement_fte": 2,
         "placements.enabled": True,
+        # one type, the own foster homes (the pool); no acute path, no return after going home
+        "placements.mix_under_13": ONLY_FOSTER_HOMES,
+        "placements.mix_teen": ONLY_FOSTER_HOMES,
+        "placements.acute.share_of_placed": 0.0,
+        "placements.acute.share_of_not_placed": 0.0,
+        "placements.re_entry.share_within_2y": 0.0,
+        "placements.purchase_after_days": None,
     }
-    overrides.update({f"placements.{k}" if not k.startswith(("horizon", "referrals")) else k: v
-                      for k, v in placement.items()})
+    for key, value in placement.items():
+        if key == "months":
+            key = "types.familjehem.months"
+        elif key == "foster_homes":
+            value = homes(**value)
+        overrides[f"placements.{key}" if not key.startswith(("horizon", "referrals")) else key] = value
     return with_overrides(base, overrides)
+
+
+def homes(initial: int, recruited_per_year: float, leave_per_year: float) -> dict[str, Any]:
+    """A foster-home pool with a constant recruitment rate (no response to need) and no breakdown exits."""
+    return {
+        "initial": initial,
+        "recruited_per_year": recruited_per_year,
+        "recruited_per_waiting_child": 0.0,
+        "max_recruited_per_year": recruited_per_year,
+        "leave_per_year": leave_per_year,
+        "leave_after_breakdown": 0.0,
+    }
 
 
 # --- theory --------------------------------------------------------------------------
@@ -175,7 +199,7 @@ def _assert_history_consistent(out: Any, age_out: float) -> None:
         assert (g["placement"].to_numpy() == np.arange(1, len(g) + 1)).all()
         assert np.allclose(g["start"].to_numpy()[1:], g["end"].to_numpy()[:-1])
     # no home ever holds two children at once
-    homes = spells[spells["place"] == "home"].sort_values(["home", "start", "end"])
+    homes = spells[spells["place"] == "familjehem"].sort_values(["home", "start", "end"])
     for _home, g in homes.groupby("home"):
         assert (g["start"].to_numpy()[1:] >= g["end"].to_numpy()[:-1] - 1e-9).all()
     history = child_history(out)

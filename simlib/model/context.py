@@ -51,6 +51,7 @@ STREAMS = (
     "consultants",
     "investigation_waits",
     "failure_demand",
+    "acute",
 )
 
 
@@ -82,6 +83,8 @@ class SimContext:
     teams: dict[str, Team] = field(default_factory=dict)
     # Stages further down the pipeline subscribe here (in-home support, placements).
     decision_handlers: list[Callable[[Any], None]] = field(default_factory=list)
+    # ... and see each report as it arrives (the acute path places a child before any decision)
+    referral_handlers: list[Callable[[Any], None]] = field(default_factory=list)
     # Each stage adds its columns to the weekly series and its KPIs after the run.
     weekly_extras: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     # Work in progress, so KPIs can count cases still open at the end (no censoring).

@@ -201,6 +201,8 @@ def compute_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out = pipeline_kpis(ctx, t0, t1)
     for provider in ctx.kpi_providers:
         out.update(provider(ctx, t0, t1))
+    if "placement_cost_sek_per_year" in out and "cost_sek_per_year" in out:  # the unit's total
+        out["total_cost_sek_per_year"] = out["cost_sek_per_year"] + out["placement_cost_sek_per_year"]
     unknown = [name for name in out if name not in kpi_registry.BY_NAME]
     if unknown:
         raise KeyError(f"KPIs {unknown} are not registered in simlib/model/kpi_registry.py")

@@ -119,6 +119,7 @@ class PlacementNeed(NamedTuple):
     child: int
     emergency: bool
     why: str
+    kind: str  # the type asked for ("acute": an immediate protection placement)
 
 
 class Breakdown(NamedTuple):

@@ -86,6 +86,8 @@ def staff_fixed(ctx: SimContext) -> None:
 
 
 def _on_referral(ctx: SimContext, referral: Referral) -> None:
+    for handler in ctx.referral_handlers:
+        handler(referral)
     if join_open_investigation(ctx, referral, screened=False) is not None:
         ctx.recorder.referrals.append(ReferralRecord(
             arrived=referral.arrived, child=referral.child, age=referral.age,

@@ -199,16 +199,31 @@ class InHome(Section):
 
 
 class FosterHomes(Section):
-    """Pool of foster homes; recruitment is Poisson, each home stops at a constant hazard.
+    """The municipality's own foster homes; recruitment is Poisson, each home stops at a constant hazard.
 
     ``leave_per_year`` is the number that stop a year at the initial pool size: each
-    home stops with hazard ``leave_per_year / initial``, so the pool reverts towards
-    ``initial x recruited_per_year / leave_per_year`` instead of drifting as a random walk.
+    home stops with hazard ``leave_per_year / initial``, and a home whose child broke
+    down stops at once with probability ``leave_after_breakdown``. Recruitment
+    responds to need within limits: ``recruited_per_year`` plus
+    ``recruited_per_waiting_child`` for each child waiting for a home now, at most
+    ``max_recruited_per_year`` (a state-dependent Poisson rate), so the pool settles
+    where a few children wait instead of drifting between full and empty.
     """
 
     initial: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
     recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
+    recruited_per_waiting_child: Annotated[float, Strict(), Field(ge=0, le=1e3, allow_inf_nan=False)]
+    max_recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
     leave_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
+    leave_after_breakdown: Share
+
+    @field_validator("max_recruited_per_year")
+    @classmethod
+    def _max_at_least_base(cls, top: float, info: ValidationInfo) -> float:
+        base = info.data.get("recruited_per_year")
+        if base is not None and top < base:
+            raise ValueError(f"max_recruited_per_year ({top:g}) must be at least recruited_per_year ({base:g})")
+        return top
 
     @field_validator("leave_per_year")
     @classmethod
@@ -216,6 +231,57 @@ class FosterHomes(Section):
         if leave_per_year > 0 and info.data.get("initial") == 0:
             raise ValueError("leave_per_year > 0 needs initial > 0 (it sets each home's hazard)")
         return leave_per_year
+
+
+class PlacementType(Section):
+    """One placement type: the episode length when it is the decided type, its breakdown factor and cost."""
+
+    months: Distribution
+    breakdown_factor: Multiplier
+    cost_sek_per_day: Sek
+
+
+class PlacementTypes(Section):
+    familjehem: PlacementType  # the municipality's own foster homes (the pool)
+    konsulent: PlacementType  # consultant-supported foster homes, bought from providers
+    natverkshem: PlacementType  # kinship / network homes
+    hvb: PlacementType  # residential care (hem för vård eller boende)
+
+
+class PlacementMix(Section):
+    """The type a placement decision asks for (shares sum to 1)."""
+
+    familjehem: Share
+    konsulent: Share
+    natverkshem: Share
+    hvb: Share
+
+    @model_validator(mode="after")
+    def _sum_one(self) -> PlacementMix:
+        _check_sum(self.model_dump(), "placement mix shares")
+        return self
+
+
+class EmergencyPlaces(Section):
+    """Jourhem: own emergency places (paid whether used) and bought ones when they are full."""
+
+    places: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
+    cost_sek_per_place_day: Sek
+    purchased_cost_sek_per_day: Sek
+
+
+class Acute(Section):
+    """Immediate protection (LVU 6 §, SoL emergency): placed at the report, whatever the balans."""
+
+    share_of_placed: Share  # children whose investigation ends in placement, placed at once
+    share_of_not_placed: Share  # other children placed at once, who go home after the investigation
+
+
+class ReEntry(Section):
+    """Return to care after going home (reunification)."""
+
+    share_within_2y: Share
+    months: Distribution  # time from going home to re-entry, for those who return
 
 
 class BreakdownFactors(Section):
@@ -228,10 +294,17 @@ class BreakdownFactors(Section):
 class Placements(Section):
     enabled: StrictBool
     initial_in_care: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
-    months: Distribution
+    types: PlacementTypes
+    mix_under_13: PlacementMix
+    mix_teen: PlacementMix
+    emergency: EmergencyPlaces
     foster_homes: FosterHomes
     # null: no planned move; an emergency placement lasts the whole episode (a loss system)
     emergency_move_delay_days: Days | None
+    # a child waiting this long for an own foster home gets a consultant-supported one (null: never)
+    purchase_after_days: Days | None
+    acute: Acute
+    re_entry: ReEntry
     breakdown_per_year: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
     breakdown_factors: BreakdownFactors
     caseworker_change_window_days: Days

@@ -1,5 +1,10 @@
 """One care episode of one child: where it lives, its moves, visits and breakdown clock.
 
+Place kinds: ``jourhem`` (an own emergency place), ``jourhem_purchased`` (a
+bought one, when the own are full), ``familjehem`` (an own foster home from the
+pool), ``konsulent`` (a consultant-supported foster home), ``natverkshem``
+(kinship) and ``hvb`` (residential care).
+
 The placement team holds each child in care as one open-ended job whose payload
 is the ``Child``; the team calls ``on_assign`` and ``on_caseworker_change``, and
 the change is passed on through the ``on_change`` callback of the system.
@@ -15,6 +20,9 @@ from simlib.model.schedule import Call
 from simlib.model.units import YEAR
 
 TEEN_AGE = 13.0  # MODEL.md 3.4: the teenager factor applies from age 13
+EMERGENCY_KINDS = ("jourhem", "jourhem_purchased")  # own emergency places, and bought ones
+# every place a child can live in: the emergency places and the placement types
+PLACE_KINDS = (*EMERGENCY_KINDS, "familjehem", "konsulent", "natverkshem", "hvb")
 
 
 class Child:
@@ -32,6 +40,7 @@ class Child:
         "breakdowns",
         "change_until",
         "changes",
+        "care_rng",
         "cid",
         "end_at",
         "end_reason",
@@ -47,9 +56,12 @@ class Child:
         "spell_start",
         "spells",
         "on_change",
+        "pending",
+        "planned",
         "teen",
         "visits_done",
         "visits_required",
+        "wait_token",
         "waiting",
         "window",
         "workers",
@@ -68,10 +80,13 @@ class Child:
         self.end_at = INF
         self.end_reason = ""
         self.active = True
-        self.place = ""  # "home" or "emergency"
-        self.home: int | None = None
+        self.place = ""  # the place kind now (PLACE_KINDS)
+        self.planned = ""  # the placement type decided for the child (a PlacementTypes field)
+        self.pending = False  # placed at once (acute path), the investigation has not decided yet
+        self.home: int | None = None  # the own foster home, when place == "familjehem"
         self.reserved: int | None = None  # home promised after an emergency placement
         self.waiting = False  # on the pool's waiting list
+        self.wait_token = 0  # which wait a purchase timer belongs to
         self.spell_start = now
         self.spells = 0
         self.moves = 0
@@ -89,6 +104,7 @@ class Child:
         self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns
         self.bd_rng: Any = None  # the child's breakdown stream, made at the first need
         self.visit_rng: Any = None  # the child's visit stream, made at the first visit
+        self.care_rng: Any = None  # the episode's own stream (type, length, return home)
         self.visits_required = 0
         self.visits_done = 0
         self.window: tuple[float, float, float, float] | None = None  # visit window being checked

@@ -8,19 +8,30 @@ censoring of time in care), and the KPIs of MODEL.md section 5 are computed for
 the window [t0, t1]:
 
 - ``placements_active_mean``: child-days in care in the window / its length;
+  ``children_in_care_per_year``: distinct children in care at some time of each
+  year of the window (its whole years), on average;
 - ``placement_moves_per_child_year``: spells other than an episode's first that
   start in the window, per child-year in care (breakdowns, planned moves out of
   emergency places, homes that stop);
 - ``breakdowns_per_year`` (and ``breakdowns_per_child_year``);
+  ``family_home_breakdown_share``: of the stays in a foster, consultant-supported
+  or kinship home that ended in the window, the share that broke down;
+- ``re_entry_2y_share``: of the children who went home (reunified) in the
+  window, the share back in care within two years (any way back; only
+  homecomings followed for two full years before the run's end count);
 - ``children_3plus_placements_share``: of the children in care at some time in
   the window, the share with three or more placements (all their episodes, up
   to t1; the model's memory starts at time 0);
 - ``visits_done_share``: visit windows ending in the window that had their visit;
-- ``emergency_placement_share``: placement needs in the window that found no
-  free foster home (with breakdowns off and no planned moves: Erlang B);
+- ``emergency_placement_share``: needs for an own foster home in the window
+  that found none free (with breakdowns off and no planned moves: Erlang B);
+  ``acute_placements_per_year``: immediate protection placements;
 - ``placement_caseworker_changes_per_child_year``; the all-roles
   ``caseworker_changes_per_child_year`` is the workforce module's, fed by the
-  weekly ``open_case_days_placement`` column written here.
+  weekly ``open_case_days_placement`` column written here;
+- costs and types (``costs``): ``placement_cost_sek_per_year``, per placed
+  child, the care-day share of each place type, and the occupancy of the own
+  foster homes and emergency places.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simlib.model.placements.costs import FAMILY_HOMES, cost_kpis
 from simlib.model.units import YEAR
 from simlib.model.records import (
     Breakdown,
@@ -47,7 +59,8 @@ if TYPE_CHECKING:
 
 
 NAN = float("nan")
-ENTRIES = ("decision", "escalation")
+ENTRIES = ("decision", "escalation", "acute", "re_entry")
+TWO_YEARS = 2 * YEAR
 
 
 def child_history(output: Any) -> pd.DataFrame:
@@ -117,8 +130,18 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
 
     needs = rec.frame(PlacementNeed)
     needs = needs[(needs["time"] >= t0) & (needs["time"] < t1)]
-    out["emergency_placement_share"] = float(needs["emergency"].mean()) if len(needs) else NAN
+    home_needs = needs.loc[needs["kind"] == "familjehem", "emergency"]
+    out["emergency_placement_share"] = float(home_needs.mean()) if len(home_needs) else NAN
     out["placements_started_per_year"] = float(needs["why"].isin(ENTRIES).sum()) / years
+    out["acute_placements_per_year"] = float((needs["why"] == "acute").sum()) / years
+
+    ended = spells[(end >= t0) & (end < t1) & spells["place"].isin(FAMILY_HOMES) & (spells["end_reason"] != "open")]
+    out["family_home_breakdown_share"] = float((ended["end_reason"] == "breakdown").mean()) if len(ended) else NAN
+    out["re_entry_2y_share"] = _re_entry_share(rec.frame(CareEpisode), t0, t1, system.env.now)
+    out["children_in_care_per_year"] = _children_per_year(spells, start, end, t0, t1)
+    out.update(cost_kpis(system, spells, days_in, t0, t1))
+    placed = out["children_in_care_per_year"]
+    out["placement_cost_sek_per_placed_child"] = out["placement_cost_sek_per_year"] / placed if placed > 0 else NAN
 
     ch = np.array([e.time for e in rec.of(PlacementCaseworkerChange)], dtype=float)
     out["placement_caseworker_changes_per_child_year"] = per_child_year(int(((ch >= t0) & (ch < t1)).sum()))
@@ -127,6 +150,31 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     ih_days = _overlap(in_home["start"].to_numpy(float), in_home["end"].to_numpy(float), t0, t1)
     out["in_home_active_mean"] = float(ih_days.sum()) / span
     return out
+
+
+def _re_entry_share(episodes: pd.DataFrame, t0: float, t1: float, run_end: float) -> float:
+    """Of the homecomings in [t0, t1) followed for two years, the share back in care within them."""
+    home = episodes[(episodes["end_reason"] == "reunified") & (episodes["end"] >= t0) & (episodes["end"] < t1)
+                    & (episodes["end"] + TWO_YEARS <= run_end)]
+    if not len(home):
+        return NAN
+    nxt = episodes[["child", "episode", "start"]].assign(episode=lambda d: d["episode"] - 1)
+    joined = home.merge(nxt, on=["child", "episode"], how="left", suffixes=("", "_next"))
+    back = joined["start_next"] <= joined["end"] + TWO_YEARS
+    return float(back.mean())
+
+
+def _children_per_year(spells: pd.DataFrame, start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
+    """Distinct children in care at some time of each whole year of the window, on average."""
+    n_years = int((t1 - t0) // YEAR + 1e-9)
+    if n_years < 1:
+        return NAN
+    child = spells["child"].to_numpy()
+    counts = []
+    for k in range(n_years):
+        a, b = t0 + k * YEAR, t0 + (k + 1) * YEAR
+        counts.append(len(np.unique(child[(start < b) & (end > a)])))
+    return float(np.mean(counts))
 
 
 def install_reporting(ctx: SimContext, system: PlacementSystem) -> None:

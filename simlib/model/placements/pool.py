@@ -1,14 +1,20 @@
-"""The foster-home pool (familjehem): free homes, reservations, emergency waiting list.
+"""The places a municipality has: its own foster homes (familjehem) and emergency places (jourhem).
 
-One child per home. Homes are recruited as a Poisson process
-(``foster_homes.recruited_per_year``) and each home stops at a constant hazard
-(``leave_per_year / initial``), so the pool reverts to a level instead of
-drifting; a stopping home is drawn uniformly among all homes, so a home with a
-child in it can stop too, and the child must move. A child who finds no free home goes to an
-emergency place (jourhem / HVB, outside the pool, never full) and joins a FIFO
-waiting list; a home that frees up is reserved for the first child on it, who
-moves after ``emergency_move_delay_days`` (with ``null`` there is no planned
-move: the pool is then a loss system, Erlang B). The pool only keeps the books;
+One child per home. Homes are recruited as a Poisson process whose rate
+responds to need within limits: ``recruited_per_year`` plus
+``recruited_per_waiting_child`` for each child on the waiting list, at most
+``max_recruited_per_year`` (the system draws candidates at the maximum rate and
+keeps each with probability rate now / maximum: thinning, exact for a rate that
+changes only at events). Each home stops at a constant hazard
+(``leave_per_year / initial``), and a home whose placement broke down stops at
+once with probability ``leave_after_breakdown``; a stopping home is drawn
+uniformly among all homes, so a home with a child in it can stop too, and the
+child must move. A child who finds no free home goes to an emergency place and
+joins a FIFO waiting list; a home that frees up is reserved for the first child
+on it, who moves after ``emergency_move_delay_days`` (with ``null`` there is no
+planned move: the pool is then a loss system, Erlang B). Emergency places are
+finite: ``emergency.places`` own jourhem places, and bought ones beyond them.
+The pool only keeps the books (and a log of its size, for the occupancy KPI);
 what happens to children is decided by ``placements.PlacementSystem``.
 """
 
@@ -25,8 +31,11 @@ if TYPE_CHECKING:
 class FosterHomePool:
     """Homes and who is in (or promised) each one."""
 
-    def __init__(self, ctx: SimContext, initial: int) -> None:
+    def __init__(self, ctx: SimContext, initial: int, jour_places: int) -> None:
         self.ctx = ctx
+        self.jour_places = jour_places
+        self.jour_used = 0  # own emergency places in use
+        self.sizes: list[tuple[float, int]] = []  # (time, homes) at every change: occupancy KPI
         self.homes: list[int] = []  # every existing home
         self.index: dict[int, int] = {}  # home -> position in ``homes`` (O(1) removal)
         self.holder: dict[int, Any] = {}  # home -> child living in it or holding a reservation
@@ -35,6 +44,7 @@ class FosterHomePool:
         self.next_id = 0
         for _ in range(initial):
             self.free.append(self._new_home())
+        self.sizes.append((ctx.env.now, initial))
 
     # --- books --------------------------------------------------------------
     def _new_home(self) -> int:
@@ -42,6 +52,8 @@ class FosterHomePool:
         self.next_id += 1
         self.index[home] = len(self.homes)
         self.homes.append(home)
+        if self.sizes:
+            self.sizes.append((self.ctx.env.now, len(self.homes)))
         return home
 
     def _drop_home(self, home: int) -> None:
@@ -51,6 +63,24 @@ class FosterHomePool:
             self.homes[i] = last
             self.index[last] = i
         self.holder.pop(home, None)
+        self.sizes.append((self.ctx.env.now, len(self.homes)))
+
+    def retire(self, home: int) -> None:
+        """A home stops at once (after its placement broke down); its child has left it."""
+        self.holder.pop(home, None)
+        self._drop_home(home)
+
+    # --- emergency places ------------------------------------------------------
+    def take_jour(self) -> str:
+        """An emergency place now: an own jourhem place if one is free, else a bought one."""
+        if self.jour_used < self.jour_places:
+            self.jour_used += 1
+            return "jourhem"
+        return "jourhem_purchased"
+
+    def release_jour(self, kind: str) -> None:
+        if kind == "jourhem":
+            self.jour_used -= 1
 
     @property
     def n_homes(self) -> int:
@@ -114,3 +144,4 @@ class FosterHomePool:
         assert free.isdisjoint(self.holder), "a free home has a holder"
         assert free | set(self.holder) == set(self.homes), "a home is neither free nor held"
         assert len(self.homes) == len(self.index)
+        assert 0 <= self.jour_used <= self.jour_places

@@ -1,28 +1,34 @@
 """In-home support and out-of-home placements: the churn side of the model (MODEL.md 3.4).
 
-After an investigation, a child gets nothing, in-home support
-(``in_home``, which may escalate to care) or a placement. A
-*care episode* runs from entering care to reunification (``placements.months``,
-drawn at entry) or the 18th birthday; within it the child lives in a sequence
-of *placements* (spells): a foster home from the pool (``pool``) or an
-emergency place when none is free. Every spell after the first is a move.
+After an investigation, a child gets nothing, in-home support (``in_home``,
+which may escalate to care) or a placement; a child who needs protection at
+once is placed at the report (the acute path, ``entries``), and a child who went
+home may return (re-entry, ``entries``). A *care episode* runs from entering
+care to going home or the 18th birthday. At entry the placement type is drawn
+from the mix for the child's age (``placements.mix_under_13`` / ``mix_teen``:
+own foster home, consultant-supported home, kinship home, HVB), and the
+episode's length from that type's ``months``. Within the episode the child
+lives in a sequence of *placements* (spells; ``places``): an own foster home
+from the pool, an emergency place while none is free, a bought home after a
+long wait, or the decided type. Every spell after the first is a move.
 
 Breakdowns are exact without daily ticks: the hazard is ``breakdown_per_year``
-x factors (teenager, emergency place, last required visit missed, caseworker
-change within the window), piecewise constant between events. Each child has
-one pending breakdown event, rescheduled only when a factor changes, by the
-inverse cumulative hazard (see ``update_hazard``; equivalent in law to
-redrawing a memoryless clock, and kinder to common random numbers). A
-breakdown is a move to whatever place is free then.
+x factors (the place's type, teenager, emergency place, last required visit
+missed, caseworker change within the window), piecewise constant between
+events. Each child has one pending breakdown event, rescheduled only when a
+factor changes, by the inverse cumulative hazard (see ``update_hazard``). A
+breakdown is a move to a place of the decided type (a kinship home that breaks
+down is followed by a foster home); a foster home whose child broke down stops
+with probability ``foster_homes.leave_after_breakdown``.
 
 Each child in care is one open-ended job on the placement team (children per
 caseworker is the team's load, so the cap counts children); visits are checked
-in ``visits``; KPIs and the per-child history are in
-``kpis``. Every draw that belongs to one child (its episode's length, its
-breakdown marks, its visits, its in-home spell) comes from a stream keyed by
-the child and the episode (``SimContext.child_rng``), so a child placed in two
+in ``visits``; KPIs and the per-child history are in ``kpis``. Every draw that
+belongs to one child (its type, its episode's length, its breakdown marks, its
+visits, its return home, its in-home spell) comes from a stream keyed by the
+child and the episode (``SimContext.child_rng``), so a child placed in two
 scenarios compared with common random numbers lives the same placement luck;
-the pool's draws (recruitment, homes that stop) have the pool's own stream.
+the pool's draws have the pool's own stream.
 """
 
 from __future__ import annotations
@@ -33,68 +39,79 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simlib.model.caseworker import INF, Job
-from simlib.model.placements.child import TEEN_AGE, Child
+from simlib.model.placements.child import EMERGENCY_KINDS, PLACE_KINDS, TEEN_AGE, Child
+from simlib.model.placements.entries import Entries
 from simlib.model.placements.in_home import InHomeSupport
 from simlib.model.placements.kpis import install_reporting
-from simlib.model.placements.pool import FosterHomePool
+from simlib.model.placements.places import Places
 from simlib.model.placements.visits import VisitBook
-from simlib.model.records import (
-    Breakdown,
-    CareEpisode,
-    PlacementCaseworkerChange,
-    PlacementNeed,
-    PlacementSpell,
-)
+from simlib.model.records import Breakdown, CareEpisode, PlacementCaseworkerChange
+from simlib.model.schedule import call_in
 from simlib.model.team import TimeWeighted
-from simlib.model.schedule import Call, call_in
 from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
-    from simlib.scenario.distributions import Distribution
+    from simlib.scenario.schema import PlacementMix, Placements
 
 MARKS_PER_DRAW = 4  # breakdown marks drawn at once per child (few children break down more often)
 RESIDUAL_CANDIDATES = 512  # candidate lengths per child in care at time 0 (length-biased resampling)
+TYPES = ("familjehem", "konsulent", "natverkshem", "hvb")
 
 
-def residual_length(months: Distribution, rng: np.random.Generator) -> float:
-    """Remaining months in care of a child already in care at time 0 (a stationary renewal draw).
+def residual_draw(cfg: Placements, mix: PlacementMix, rng: np.random.Generator) -> tuple[str, float]:
+    """Type and remaining months of a child already in care at time 0 (a stationary renewal draw).
 
-    A child found in care on a given day is more likely to be in a long
-    episode (length bias: density x f(x) / mean), and is found at a uniform
-    point of it, so the remaining time is U x L with L length-biased. L is
-    drawn by sampling-importance resampling: candidates from ``months``, one
-    picked with probability proportional to its length. A fresh length here
-    would empty the initial stock too fast (the short episodes would dominate).
+    A child found in care on a given day is more likely to be in a long episode
+    (length bias: density x f(x) / mean), and is found at a uniform point of it,
+    so the remaining time is U x L with L length-biased. (type, L) is drawn by
+    sampling-importance resampling: candidates from the mix and each type's
+    ``months``, one picked with probability proportional to its length. A fresh
+    length here would empty the initial stock too fast (short episodes would
+    dominate) and give it the entry mix instead of the stock mix.
     """
-    candidates = months.sample_many(rng, RESIDUAL_CANDIDATES)
-    cum = np.cumsum(candidates)
-    pick = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-    return float(rng.random() * candidates[min(pick, RESIDUAL_CANDIDATES - 1)])
+    shares = np.array([getattr(mix, t) for t in TYPES])
+    kinds = rng.choice(len(TYPES), size=RESIDUAL_CANDIDATES, p=shares / shares.sum())
+    lengths = np.empty(RESIDUAL_CANDIDATES)
+    for i, kind in enumerate(TYPES):
+        lengths[kinds == i] = getattr(cfg.types, kind).months.sample_many(rng, RESIDUAL_CANDIDATES)[kinds == i]
+    cum = np.cumsum(lengths)
+    pick = min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), RESIDUAL_CANDIDATES - 1)
+    return TYPES[kinds[pick]], float(rng.random() * lengths[pick])
+
+
+def draw_type(mix: PlacementMix, u: float) -> str:
+    """The decided placement type for a uniform ``u`` (inverse CDF over the mix)."""
+    acc = 0.0
+    for kind in TYPES:
+        acc += getattr(mix, kind)
+        if u < acc:
+            return kind
+    return TYPES[-1]
 
 
 class PlacementSystem:
-    """State and events of in-home support, care episodes and the foster-home pool."""
+    """State and events of in-home support, care episodes and places."""
 
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.env = ctx.env
         self.cfg = ctx.scenario.placements
-        self.in_home_cfg = ctx.scenario.in_home
         self.rng = ctx.streams["placement"]
-        self.rng_homes = ctx.streams["foster_homes"]
         self.log = ctx.recorder.log
         self.team = ctx.teams["placement"]
-        self.pool = FosterHomePool(ctx, self.cfg.foster_homes.initial)
+        self.places = Places(ctx, after=self.after, on_moved=self.update_hazard)
+        self.pool = self.places.pool
         self.visits = VisitBook(ctx, self.cfg, after=self.after, on_missed_change=self.update_hazard)
         self.in_care: dict[int, Child] = {}
         self.in_home = InHomeSupport(ctx, after=self.after, enter_care=self.enter_care)
+        self.entries = Entries(ctx, enter_care=self.enter_care, in_care=self.in_care, after=self.after)
         self.episodes: dict[int, int] = {}
-        self.n_emergency = 0
         self.base_hazard = self.cfg.breakdown_per_year / YEAR
-        homes = self.cfg.foster_homes
-        self.exit_hazard = homes.leave_per_year / homes.initial / YEAR if homes.leave_per_year > 0 else 0.0
-        self.exit_call: Call | None = None  # the next home to stop
+        factors = self.cfg.breakdown_factors
+        self.place_factor = {k: factors.emergency for k in EMERGENCY_KINDS} | {
+            k: getattr(self.cfg.types, k).breakdown_factor for k in TYPES
+        }
         self.in_care_level = TimeWeighted(ctx.env.now)  # children in care, time-weighted
         self.flushed = False  # open episodes logged at the end (placement_kpis.flush)
 
@@ -102,34 +119,46 @@ class PlacementSystem:
         """Call ``fn(*args)`` after ``delay`` days (a bare timeout, no process)."""
         call_in(self.env, delay, fn, *args)
 
+    @property
+    def n_emergency(self) -> int:
+        return self.places.n_emergency
+
     # --- entry ----------------------------------------------------------------
     def start(self) -> None:
         """Children already in care at time 0 and the pool's Poisson processes."""
         age_out = self.cfg.age_out_years
         for i in range(self.cfg.initial_in_care):
             self.enter_care(-(i + 1), self.rng.uniform(0.0, age_out), why="initial")
-        homes = self.cfg.foster_homes
-        if homes.recruited_per_year > 0:
-            self.after(self.rng_homes.exponential(YEAR / homes.recruited_per_year), self._recruit)
-        self._redraw_exit()
+        self.places.start()
 
     def on_decision(self, case: Any) -> None:
         """Decision handler: the investigation's outcome for the child."""
-        if case.outcome == "none":
-            return
         ref = case.referral
         cid = ref.child
-        if cid in self.in_care:
+        child = self.in_care.get(cid)
+        if child is not None:
+            if child.pending:  # placed at once (acute path): the investigation decides
+                self._resolve_acute(child, case.outcome)
             return  # already placed: the new decision changes nothing here
+        if case.outcome == "none":
+            return
         age = ref.age + (self.env.now - ref.arrived) / YEAR
         if case.outcome == "placement":
-            self.in_home.stop(cid, "placed")
             self.enter_care(cid, age, why="decision")
         elif not self.in_home.is_active(cid):
             self.in_home.start(cid, age)
 
+    def _resolve_acute(self, child: Child, outcome: str) -> None:
+        child.pending = False
+        if outcome == "placement":
+            self.places.settle_decided(child)
+            return
+        self.leave_care(child, "returned_home")
+        if outcome == "in_home" and not self.in_home.is_active(child.cid):
+            self.in_home.start(child.cid, child.age(self.env.now))
+
     def enter_care(self, cid: int, age: float, why: str) -> Child | None:
-        """A new care episode: draw its length, find a place, get a caseworker."""
+        """A new care episode: draw its type and length, find a place, get a caseworker."""
         cfg = self.cfg
         if age >= cfg.age_out_years:
             return None  # too old for care by the time of the decision
@@ -137,8 +166,17 @@ class PlacementSystem:
         episode = self.episodes.get(cid, 0) + 1
         self.episodes[cid] = episode
         rng = self.ctx.child_rng("care", cid, episode)  # the child's own draws (CRN)
-        length = (residual_length(cfg.months, rng) if why == "initial" else cfg.months.sample(rng)) * DAYS_PER_MONTH
+        mix = cfg.mix_teen if age >= TEEN_AGE else cfg.mix_under_13
+        if why == "initial":
+            planned, months = residual_draw(cfg, mix, rng)
+        else:
+            planned = draw_type(mix, rng.random())
+            months = getattr(cfg.types, planned).months.sample(rng)
+        length = months * DAYS_PER_MONTH
+        self.in_home.stop(cid, "placed")
         child = Child(self.caseworker_changed, cid, episode, now, age)
+        child.planned = planned
+        child.care_rng = rng  # later draws of the episode (its return home)
         to_18 = (cfg.age_out_years - age) * YEAR
         child.end_at = now + min(length, to_18)
         child.end_reason = "reunified" if length < to_18 else "aged_out"
@@ -147,7 +185,11 @@ class PlacementSystem:
         self.after(child.end_at - now, self._episode_ends, child)
         if not child.teen and child.age_entry + length / YEAR > TEEN_AGE:
             self.after((TEEN_AGE - age) * YEAR, self._turns_teen, child)
-        self._need(child, why)
+        if why == "acute":
+            child.pending = True
+            self.places.acute(child)
+        else:
+            self.places.need(child, why)
         job = Job(INF, _never_done, child)  # open-ended: the child's follow-up while in care
         child.job = job
         self.team.submit(job)
@@ -155,99 +197,38 @@ class PlacementSystem:
         self.update_hazard(child, fresh=True)
         return child
 
-    # --- places -----------------------------------------------------------------
-    def _start_spell(self, child: Child, place: str, home: int | None) -> None:
-        if place == "emergency":
-            self.n_emergency += 1
-        child.place = place
-        child.home = home
-        child.spell_start = self.env.now
-        child.spells += 1
-        if child.spells > 1:
-            child.moves += 1
-
-    def end_spell(self, child: Child, reason: str) -> None:
-        if child.place == "emergency":
-            self.n_emergency -= 1
-        self.log(PlacementSpell(child=child.cid, episode=child.episode, placement=child.spells,
-                                start=child.spell_start, end=self.env.now, place=child.place,
-                                home=child.home, end_reason=reason))
-
-    def _need(self, child: Child, why: str) -> None:
-        """The child needs a (new) place now: a free home, else an emergency place."""
-        home = self.pool.take_free(child)
-        emergency = home is None
-        self.log(PlacementNeed(time=self.env.now, child=child.cid, emergency=emergency, why=why))
-        if home is not None:
-            if child.waiting:
-                self.pool.unwait(child)
-                child.waiting = False
-            self._start_spell(child, "home", home)
-            return
-        self._start_spell(child, "emergency", None)
-        if self.cfg.emergency_move_delay_days is not None and not child.waiting:
-            self.pool.wait(child)
-            child.waiting = True
-
-    def home_freed(self, home: int, exclude: Child | None = None) -> None:
-        """A home is free: promise it to the first waiting child, or make it free."""
-        delay = self.cfg.emergency_move_delay_days
-        nxt = self.pool.next_waiting(exclude) if delay is not None else None
-        if nxt is None:
-            self.pool.make_free(home)
-            return
-        nxt.waiting = False
-        nxt.reserved = home
-        self.pool.hold(home, nxt)
-        self.after(delay, self._planned_move, nxt, home)
-
-    def _planned_move(self, child: Child, home: int) -> None:
-        if not child.active or child.reserved != home:
-            return  # left care, broke down into the home already, or the home stopped
-        child.reserved = None
-        self.end_spell(child, "planned_move")
-        self._start_spell(child, "home", home)
-        self.update_hazard(child)
-
-    def _release_places(self, child: Child) -> None:
-        """Give back the child's home, reservation and waiting-list spot."""
-        if child.place == "home" and child.home is not None:
-            self.home_freed(child.home, exclude=child)
-        if child.waiting:
-            self.pool.unwait(child)
-            child.waiting = False
-        if child.reserved is not None:
-            home, child.reserved = child.reserved, None
-            self.home_freed(home, exclude=child)
-
     # --- events ---------------------------------------------------------------------
     def _breakdown(self, child: Child) -> None:
         child.bd_call = None
         if not child.active:
             return
-        now = self.env.now
         child.breakdowns += 1
-        self.log(Breakdown(time=now, child=child.cid, place=child.place))
-        self.end_spell(child, "breakdown")
-        old_home = child.home if child.place == "home" else None
-        if child.reserved is not None:  # the promised home takes the child now
-            home, child.reserved = child.reserved, None
-            self.log(PlacementNeed(time=now, child=child.cid, emergency=False, why="breakdown"))
-            self._start_spell(child, "home", home)
-        else:
-            self._need(child, "breakdown")
+        place = child.place
+        self.log(Breakdown(time=self.env.now, child=child.cid, place=place))
+        self.places.end_spell(child, "breakdown")
+        old_home = child.home if place == "familjehem" else None
+        if child.pending:
+            self.places.acute(child, "breakdown")  # still undecided: another emergency place
+        elif not self.places.take_reserved(child):
+            if place == "natverkshem":
+                child.planned = "familjehem"  # a kinship home that broke down: a foster home next
+            self.places.need(child, "breakdown")
         if old_home is not None:
-            self.home_freed(old_home, exclude=child)
+            stops = child.bd_rng.random() < self.cfg.foster_homes.leave_after_breakdown
+            self.places.after_breakdown(old_home, child, stops)
         self.update_hazard(child, fresh=True)
 
     def _episode_ends(self, child: Child) -> None:
         if not child.active:
             return
-        self.leave_care(child, child.end_reason)
+        reason = child.end_reason
+        self.leave_care(child, reason)
+        if reason == "reunified":
+            self.entries.after_reunification(child, child.care_rng)
 
     def leave_care(self, child: Child, reason: str) -> None:
-        self.end_spell(child, reason)
-        self._release_places(child)
+        self.places.end_spell(child, reason)
+        self.places.release(child)
         child.active = False
         del self.in_care[child.cid]
         self.in_care_level.set(self.env.now, len(self.in_care))
@@ -258,6 +239,9 @@ class PlacementSystem:
             else:
                 self.team.dequeue(job)
         self.log_episode(child, self.env.now, reason)
+
+    def end_spell(self, child: Child, reason: str) -> None:
+        self.places.end_spell(child, reason)
 
     def log_episode(self, child: Child, end: float, reason: str) -> None:
         self.log(CareEpisode(
@@ -271,38 +255,6 @@ class PlacementSystem:
         if child.active:
             child.teen = True
             self.update_hazard(child)
-
-    def _recruit(self) -> None:
-        self.home_freed(self.pool.recruit())
-        self.after(self.rng_homes.exponential(YEAR / self.cfg.foster_homes.recruited_per_year), self._recruit)
-        self._redraw_exit()
-
-    def _redraw_exit(self) -> None:
-        """Next home to stop: hazard per home x homes, redrawn when the count changes."""
-        if self.exit_call is not None:
-            self.exit_call.cancel()
-            self.exit_call = None
-        rate = self.exit_hazard * self.pool.n_homes
-        if rate > 0.0:
-            self.exit_call = call_in(self.env, self.rng_homes.exponential(1.0 / rate), self._home_leaves)
-
-    def _home_leaves(self) -> None:
-        self.exit_call = None
-        left = self.pool.pick_leaving(self.rng_homes.random())
-        self._redraw_exit()
-        if left is None or left[1] is None:
-            return
-        home, child = left
-        if child.reserved == home:  # promised, not moved in: back to the head of the list
-            child.reserved = None
-            child.waiting = True
-            self.pool.wait(child, front=True)
-            return
-        self.end_spell(child, "home_stopped")
-        child.home = None
-        child.place = ""
-        self._need(child, "home_stopped")
-        self.update_hazard(child)
 
     def caseworker_changed(self, child: Child) -> None:
         """The team reassigned the child (turnover, long absence): a recent change."""
@@ -323,10 +275,9 @@ class PlacementSystem:
         if h <= 0.0:
             return 0.0
         f = self.cfg.breakdown_factors
+        h *= self.place_factor[child.place]
         if child.teen:
             h *= f.teen
-        if child.place == "emergency":
-            h *= f.emergency
         if child.missed:
             h *= f.missed_visits
         if self.env.now < child.change_until:
@@ -339,9 +290,9 @@ class PlacementSystem:
         Inverse cumulative hazard: a breakdown happens when the integrated hazard
         reaches a unit-exponential mark. A factor change only changes the speed at
         which the mark is approached, which is exact for a piecewise-constant
-        hazard (the same law as redrawing a memoryless clock), and the marks are
-        drawn per child at entry, so scenarios compared with common random numbers
-        keep each child's draws even when their breakdown times differ.
+        hazard (the same law as redrawing a memoryless clock), and the marks come
+        from the child's own stream, so scenarios compared with common random
+        numbers keep each child's draws even when their breakdown times differ.
         """
         if not child.active:
             return
@@ -369,33 +320,33 @@ class PlacementSystem:
     def weekly(self) -> dict[str, Any]:
         return {
             "placements_active": len(self.in_care),
-            "placements_emergency": self.n_emergency,
-            "foster_homes": self.pool.n_homes,
-            "foster_homes_free": self.pool.n_free,
+            **self.places.counts(),
             "in_home_active": self.in_home.count(),
             "placement_children_unassigned": self.team.queued,
         }
 
     def check(self) -> None:
-        """Invariants (tests): each child in care is in exactly one home or emergency place."""
+        """Invariants (tests): each child in care is in exactly one place; own homes hold one child."""
         self.pool.check()
         homes_seen: dict[int, int] = {}
-        n_emergency = 0
+        n_emergency = n_jour = 0
         for child in self.in_care.values():
-            assert child.active and child.place in ("home", "emergency"), child.place
+            assert child.active and child.place in PLACE_KINDS, child.place
             assert child.age(self.env.now) <= self.cfg.age_out_years + 1e-9
-            if child.place == "home":
+            if child.place == "familjehem":
                 assert child.home is not None and child.home not in homes_seen
                 assert self.pool.holder.get(child.home) is child
                 homes_seen[child.home] = child.cid
             else:
                 assert child.home is None
-                n_emergency += 1
+                n_emergency += child.place in EMERGENCY_KINDS
+                n_jour += child.place == "jourhem"
             if child.reserved is not None:
-                assert child.place == "emergency" and self.pool.holder.get(child.reserved) is child
+                assert child.place in EMERGENCY_KINDS and self.pool.holder.get(child.reserved) is child
                 assert not child.waiting
         assert n_emergency == self.n_emergency
-        held = {h for h, c in self.pool.holder.items() if c.place == "home" and c.home == h}
+        assert n_jour == self.pool.jour_used
+        held = {h for h, c in self.pool.holder.items() if c.place == "familjehem" and c.home == h}
         assert held == set(homes_seen)
 
 
@@ -404,8 +355,9 @@ def _never_done(_job: Job) -> None:  # an open-ended job never completes
 
 
 def install(ctx: SimContext) -> PlacementSystem:
-    """Wire placements into a context: decisions, initial children, pool, KPIs."""
+    """Wire placements into a context: reports, decisions, initial children, pool, KPIs."""
     system = PlacementSystem(ctx)
+    ctx.referral_handlers.append(system.entries.on_referral)
     ctx.decision_handlers.append(system.on_decision)
     system.start()
     install_reporting(ctx, system)

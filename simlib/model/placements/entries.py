@@ -1,0 +1,81 @@
+"""Entries into care besides an investigation's decision: the acute path and re-entry after going home.
+
+Acute path (LVU 6 §; an emergency placement under SoL): a report about a child
+who is not in care and has no open investigation, and that opens one (screening
+off, or the referral's screening decision says it will), places the child at
+once in an emergency place with probability ``acute.share_of_placed`` if the
+investigation will end in placement (the outcome belongs to the case and is
+drawn at the report), else ``acute.share_of_not_placed``. The investigation then
+runs like any other; its decision continues the placement (the child moves to
+the decided type) or ends it (the child goes home, to in-home support if that
+was decided). So a child who needs protection is placed whatever the balans: a
+growing balans delays only the planned placements, and the placement KPIs cannot
+improve merely because decisions are late. The acute draw is one uniform per
+report from its own stream, drawn for every report: reports arrive in the same
+order in every scenario, so the draws stay paired (common random numbers).
+
+Re-entry: a child who goes home (reunified) comes back into care with
+probability ``re_entry.share_within_2y``, after ``re_entry.months`` (from the
+child's own stream). A new report and investigation that place the child again
+is the other way back; the re-entry KPI counts both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from simlib.model.referrals import Referral, draws
+from simlib.model.units import DAYS_PER_MONTH, YEAR
+
+if TYPE_CHECKING:
+    from simlib.model.context import SimContext
+    from simlib.model.placements.child import Child
+
+
+class Entries:
+    """The acute path and re-entry; ``enter_care(cid, age, why)`` places a child."""
+
+    def __init__(
+        self,
+        ctx: SimContext,
+        enter_care: Callable[..., Child | None],
+        in_care: dict[int, Child],
+        after: Callable[..., None],
+    ) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.cfg = ctx.scenario.placements
+        self.enter_care = enter_care
+        self.in_care = in_care
+        self.after = after
+        self.screening = ctx.scenario.screening.enabled
+        outcome = ctx.scenario.investigation.outcome
+        self.placed_from = outcome.none + outcome.in_home  # outcome_u at or above: placement
+        self.uniform = draws(ctx.streams["acute"].random)
+
+    def on_referral(self, ref: Referral) -> None:
+        """Immediate protection: place the child now, before any investigation."""
+        u = self.uniform()  # drawn for every report, used or not (CRN)
+        cid = ref.child
+        if cid in self.in_care or cid in self.ctx.open_cases:
+            return
+        if self.screening and not ref.opens:
+            return
+        acute = self.cfg.acute
+        share = acute.share_of_placed if ref.outcome_u >= self.placed_from else acute.share_of_not_placed
+        if u < share:
+            self.enter_care(cid, ref.age, why="acute")
+
+    def after_reunification(self, child: Child, rng: Any) -> None:
+        """A child went home: schedule its return to care, if it returns."""
+        re_entry = self.cfg.re_entry
+        if rng.random() >= re_entry.share_within_2y:
+            return
+        delay = re_entry.months.sample(rng) * DAYS_PER_MONTH
+        age = child.age(self.env.now) + delay / YEAR
+        self.after(delay, self._return, child.cid, age)
+
+    def _return(self, cid: int, age: float) -> None:
+        if cid not in self.in_care:
+            self.enter_care(cid, age, why="re_entry")
