@@ -40,8 +40,9 @@ def test_a_child_placed_in_two_scenarios_lives_the_same_placement_luck() -> None
     hb = hb.loc[(hb["child"] >= 0) & (hb["end_reason"] == "reunified"), keep]
     m = ha.merge(hb, on=["child", "episode"], suffixes=("_a", "_b"))
     assert len(m) > 50
-    # the decision (and so the start) moved for many of them; the length did not
-    assert (~np.isclose(m["start_a"], m["start_b"])).mean() > 0.3
+    # the decision (and so the start) moved for many of them (not for acute placements,
+    # made at the report in both); the length did not
+    assert (~np.isclose(m["start_a"], m["start_b"])).mean() > 0.15
     same = np.isclose(m["end_a"] - m["start_a"], m["end_b"] - m["start_b"], rtol=0, atol=1e-6)
     assert same.mean() >= 0.95, f"identical length in {same.mean():.0%} of {len(m)} paired children"
 
