@@ -34,6 +34,8 @@ TIERS = {
     "test_placement_paths.py": "functional",
     "test_calibration.py": "functional",
     "test_national.py": "functional",
+    "test_national_dask.py": "functional",
+    "test_price.py": "functional",
     "test_brief.py": "functional",
     "test_theory.py": "theory",
     "test_model_properties.py": "properties",

@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SIMLIB = Path(sys.executable).with_name("simlib")
-SIMULATING = {"run", "compare", "sweep", "brief", "calibrate", "national", "demo"}
+SIMULATING = {"run", "compare", "sweep", "brief", "calibrate", "national", "price", "demo"}
 FAST = ["--reps", "2", "--years", "0.5"]
 
 

@@ -1,27 +1,94 @@
-"""What staffing does a caseload cap need so that the balans queue does not grow?
+"""The price of a caseload cap: the smallest staffing at which a capped scenario meets a target.
 
-Why: MODEL.md question 2. A hard cap at today's budget may just move the wait
-from caseworkers' desks to the balans queue. This module adds investigator
-posts (and their full cost to the budget, so that fixed and budget-funded
-staffing agree) until the queue is stable, using common random numbers across
-candidates. It is how ``scenarios/policy/cap-15-funded.yaml`` was sized.
+Why: MODEL.md question 2 and issue 17. A hard cap at today's budget may just
+move the wait from caseworkers' desks to the balans queue. ``price`` adds
+investigator posts to the capped scenario, each paid at the full cost per FTE
+(``rules.budget_for_posts``, so budget-funded and fixed staffing agree), until
+the target is met, and says how sure that is.
 
-"Does not grow" here: no replication is stopped as unstable, and the mean
-balans over the last reported year exceeds that over the first reported year by
-less than ``tolerance`` cases (95% upper confidence bound across replications).
+The target (``Target``): by default the balans does not grow
+(``balans_growth_per_year`` at most ``GROWTH_TOLERANCE`` cases a year) and the
+share of investigations decided within four months is at least today's (the
+uncapped scenario's, run with the same seeds). A ``--target KPI>=VALUE`` adds
+its own condition instead of today's compliance; the balans condition always
+holds, since a growing queue never meets a target.
+
+Search. Every candidate runs replications 0..reps-1 with the same seed as
+today's scenario (common random numbers), so each candidate's KPIs are paired
+with today's replication by replication. Extra posts 0, 1, 2, 4, 8, ... are
+tried until the target is met, then bisection finds the smallest met count;
+the candidates around it (``WINDOW``) are run too. Uncertainty of the price: a
+paired bootstrap over replications (the same resampled replications for every
+candidate and for today) recomputes the smallest met count among the
+candidates run; its 2.5% and 97.5% quantiles are the interval (censored at the
+edge of the candidates run, and then flagged).
+
+Cost (SEK a year): the staff budget (posts x cost per FTE), and the measured
+cost of the run (salaries and consultants, ``cost_sek_per_year``) plus the cost
+of children in care (``placement_costs``; family home and emergency day
+rates from ``simlib/data/placement_costs.csv``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simlib.experiments.intervals import t_interval
+from simlib.experiments.intervals import paired_interval, t_interval
 from simlib.scenario.loader import with_overrides
-from simlib.scenario.rules import budget_for_posts, staffed_posts
+from simlib.scenario.rules import FTE_FIELDS, budget_for_posts, staffed_posts
 from simlib.scenario.schema import Scenario
+
+GROWTH_KPI = "balans_growth_per_year"
+COMPLIANCE_KPI = "investigation_within_4m_share"
+GROWTH_TOLERANCE = 5.0  # cases a year: below this a balans is "not growing" over a five-year window
+WINDOW = (2, 2)  # candidates run below and above the price, for the bootstrap interval
+MAX_EXTRA = 400  # bounded work: no search adds more investigator posts than this
+BOOTSTRAP = 2000
+COSTS = Path(__file__).resolve().parents[1] / "data" / "placement_costs.csv"
+# KPIs reported for today, today's budget under the cap, and the price
+REPORTED = (
+    COMPLIANCE_KPI, "investigation_wait_days_mean", GROWTH_KPI, "balans_mean", "child_heard_share",
+    "turnover_per_year", "placement_moves_per_child_year", "unstable", "fte_funded", "cost_sek_per_year",
+    "consultant_cost_sek_per_year", "placement_cost_sek_per_year", "total_cost_sek_per_year",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One condition: ``kpi`` ``op`` ``value``; ``value`` None means today's level of that KPI."""
+
+    kpi: str
+    op: str  # ">=" or "<="
+    value: float | None = None
+
+    PATTERN = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*([-+0-9.eE]+|baseline|today)\s*$")
+
+    @classmethod
+    def parse(cls, text: str) -> list[Target]:
+        """``baseline`` (today's compliance, no growth) or ``KPI>=VALUE`` / ``KPI<=VALUE`` (plus no growth)."""
+        growth = cls(GROWTH_KPI, "<=", GROWTH_TOLERANCE)
+        if text.strip() in ("baseline", "today"):
+            return [growth, cls(COMPLIANCE_KPI, ">=", None)]
+        match = cls.PATTERN.match(text)
+        if not match:
+            raise ValueError(f"--target: expected 'baseline' or KPI>=VALUE or KPI<=VALUE, got {text!r}")
+        kpi, op, value = match.groups()
+        from simlib.model.kpi_registry import names_where
+
+        if kpi not in names_where():
+            raise ValueError(f"--target: unknown KPI {kpi!r}")
+        number = None if value in ("baseline", "today") else float(value)
+        return [growth] + ([] if kpi == GROWTH_KPI else [cls(kpi, op, number)])
+
+    def describe(self) -> str:
+        return f"{self.kpi} {self.op} {'today' if self.value is None else f'{self.value:g}'}"
 
 
 def with_investigators(scenario: Scenario, extra: int) -> Scenario:
@@ -36,69 +103,298 @@ def with_investigators(scenario: Scenario, extra: int) -> Scenario:
     return with_overrides(scenario, budget_for_posts(scenario, posts))
 
 
-@dataclass(frozen=True)
-class Stability:
-    extra: int
-    investigators: int
-    budget_sek_per_year: float
-    growth_mean: float
-    growth_upper: float
-    balans_last_year: float
-    unstable_reps: int
-    stable: bool
+def with_cap(scenario: Scenario, cap: int, mode: str = "hard") -> Scenario:
+    """The scenario with an investigation caseload cap of ``cap`` in ``mode`` (hard or soft)."""
+    if mode not in ("hard", "soft"):
+        raise ValueError(f"cap mode must be hard or soft, got {mode!r}")
+    return with_overrides(scenario, {"investigation.caseload_cap": cap, "investigation.cap_mode": mode})
 
 
-def balans_growth(series: pd.DataFrame) -> pd.Series:
-    """Per replication: mean balans in the last reported year minus that in the first."""
-    out = {}
-    for rep, rows in series[~series["in_warmup"]].groupby("replication"):
-        start, end = rows["day"].min(), rows["day"].max()
-        first = rows.loc[rows["day"] < start + 365, "balans"].mean()
-        last = rows.loc[rows["day"] > end - 365, "balans"].mean()
-        out[rep] = last - first
-    return pd.Series(out, dtype=float)
+def day_rates(path: str | Path = COSTS) -> dict[str, float]:
+    """SEK a day of a child in a family home and in an emergency place."""
+    table = pd.read_csv(path)
+    return dict(zip(table["item"], table["sek_per_day"].astype(float), strict=True))
 
 
-def check(
-    scenario: Scenario, extra: int, reps: int, seed: int, tolerance: float, jobs: int = 1
-) -> Stability:
-    """Run one candidate and judge whether its balans grows."""
-    from simlib.experiments import run
+def placement_costs(kpis: pd.DataFrame, scenario: Scenario, rates: dict[str, float] | None = None) -> pd.Series:
+    """Cost of children in care per replication (SEK a year).
 
-    sc = with_investigators(scenario, extra)
-    res = run(sc, reps=reps, seed=seed, jobs=jobs)
-    growth = balans_growth(res.series)
-    mean, _, high, _ = t_interval(growth.to_numpy())
-    unstable = int(res.kpi("unstable").sum())
-    last = float(
-        np.mean([g["balans"].tail(52).mean() for _, g in res.series.groupby("replication")])
-    )
-    high = mean if np.isnan(high) else high
-    return Stability(
-        extra,
-        sc.staff.investigators_fte,
-        float(sc.staff.budget_sek_per_year or 0),
-        mean,
-        high,
-        last,
-        unstable,
-        unstable == 0 and high < tolerance,
-    )
+    Child-days in care a year are ``placements_active_mean`` x 365; of them, the
+    new placements that start in an emergency place (``placements_started_per_year``
+    x ``emergency_placement_share``) spend about ``emergency_move_delay_days`` there
+    before a home is found (an approximation: the model's wait for a free home
+    can be longer), at the emergency rate; the rest at the family-home rate.
+    """
+    rates = rates or day_rates()
+    wide = kpis.pivot(index="replication", columns="kpi", values="value")
+    if "placements_active_mean" not in wide or wide["placements_active_mean"].isna().all():
+        return pd.Series(0.0, index=wide.index)
+    days = wide["placements_active_mean"] * 365.0
+    emergency = (wide["placements_started_per_year"] * wide["emergency_placement_share"]).fillna(0.0)
+    emergency_days = np.minimum(emergency * scenario.placements.emergency_move_delay_days, days)
+    return (emergency_days * rates["emergency"] + (days - emergency_days) * rates["family_home"]).fillna(0.0)
 
 
-def funded_staffing(
+def wide_kpis(results: Any) -> pd.DataFrame:
+    """Replication x KPI table of a run, with the placement and total costs added."""
+    wide = results.kpis.pivot(index="replication", columns="kpi", values="value")
+    wide["placement_cost_sek_per_year"] = placement_costs(results.kpis, results.scenario)
+    wide["total_cost_sek_per_year"] = wide["cost_sek_per_year"].fillna(0.0) + wide["placement_cost_sek_per_year"]
+    return wide
+
+
+def _met(wide: pd.DataFrame, today: pd.DataFrame, targets: list[Target], rows: np.ndarray) -> bool:
+    """Whether the mean over replications ``rows`` meets every target."""
+    for t in targets:
+        value = float(np.nanmean(wide[t.kpi].to_numpy()[rows]))
+        ref = float(np.nanmean(today[t.kpi].to_numpy()[rows])) if t.value is None else t.value
+        if math.isnan(value) or (value < ref - 1e-12 if t.op == ">=" else value > ref + 1e-12):
+            return False
+    return True
+
+
+@dataclass
+class Price:
+    """The result of ``price``: the staffing a cap needs, with its uncertainty."""
+
+    scenario: Scenario  # today's (uncapped) scenario
+    cap: int
+    cap_mode: str
+    targets: list[Target]
+    reps: int
+    seed: int
+    today: pd.DataFrame  # replication x KPI
+    candidates: dict[int, pd.DataFrame] = field(default_factory=dict)  # extra posts -> replication x KPI
+    extra: int | None = None  # smallest met count (None: not met up to MAX_EXTRA)
+    extra_low: int | None = None
+    extra_high: int | None = None
+    censored: bool = False
+
+    def posts(self, extra: int) -> dict[str, int]:
+        posts = staffed_posts(self.scenario)
+        posts["investigation"] += extra
+        return posts
+
+    def budget(self, extra: int) -> float:
+        return float(sum(self.posts(extra).values()) * self.scenario.staff.cost_per_fte_sek)
+
+    def compare(self, extra: int, kpis: tuple[str, ...] = REPORTED) -> pd.DataFrame:
+        """Today vs the capped scenario with ``extra`` posts: means and paired differences with 95% CIs."""
+        rows = []
+        alt = self.candidates[extra]
+        for kpi in kpis:
+            if kpi not in alt or kpi not in self.today:
+                continue
+            base_mean, base_low, base_high, n = t_interval(self.today[kpi].to_numpy())
+            alt_mean, alt_low, alt_high, _ = t_interval(alt[kpi].to_numpy())
+            diff, low, high, _ = paired_interval(self.today[kpi].to_numpy(), alt[kpi].to_numpy())
+            rows.append({"kpi": kpi, "today": base_mean, "today_low": base_low, "today_high": base_high,
+                         "capped": alt_mean, "capped_low": alt_low, "capped_high": alt_high,
+                         "difference": diff, "diff_low": low, "diff_high": high, "n": n})
+        return pd.DataFrame(rows)
+
+    def candidate_table(self) -> pd.DataFrame:
+        """One row per candidate run: extra posts, budget, the target KPIs' means, met or not."""
+        all_rows = np.arange(self.reps)
+        out = []
+        for extra in sorted(self.candidates):
+            wide = self.candidates[extra]
+            row: dict[str, Any] = {"extra_posts": extra, "budget_sek_per_year": self.budget(extra)}
+            for t in self.targets:
+                row[t.kpi] = float(np.nanmean(wide[t.kpi]))
+            row["total_cost_sek_per_year"] = float(np.nanmean(wide["total_cost_sek_per_year"]))
+            row["met"] = _met(wide, self.today, self.targets, all_rows)
+            out.append(row)
+        return pd.DataFrame(out)
+
+
+def price(
     scenario: Scenario,
-    max_extra: int = 30,
-    reps: int = 5,
+    cap: int,
+    *,
+    cap_mode: str = "hard",
+    targets: list[Target] | None = None,
+    reps: int = 10,
     seed: int = 2024,
-    tolerance: float = 5.0,
     jobs: int = 1,
-) -> list[Stability]:
-    """Candidates from today's staffing upwards, stopping at the first stable one."""
-    out = []
-    for extra in range(max_extra + 1):
-        state = check(scenario, extra, reps, seed, tolerance, jobs)
-        out.append(state)
-        if state.stable:
+    dask: str | None = None,
+    progress: bool = False,
+    max_extra: int = MAX_EXTRA,
+) -> Price:
+    """Smallest number of extra investigator posts at which ``scenario`` under the cap meets ``targets``."""
+    from simlib.experiments import run_all
+
+    if reps < 2:
+        raise ValueError(f"reps must be at least 2 for an interval, got {reps}")
+    targets = targets or Target.parse("baseline")
+    capped = with_cap(scenario, cap, cap_mode)
+    out = Price(scenario, cap, cap_mode, targets, reps, seed, today=pd.DataFrame())
+
+    def evaluate(extras: list[int]) -> None:
+        todo = [e for e in dict.fromkeys(extras) if e not in out.candidates and 0 <= e <= max_extra]
+        cells = [with_investigators(capped, e) for e in todo]
+        if out.today.empty:
+            cells.insert(0, scenario)
+        if not cells:
+            return
+        results = run_all(cells, reps=reps, seed=seed, jobs=jobs, dask=dask, progress=progress, series=False)
+        if out.today.empty:
+            out.today = wide_kpis(results.pop(0))
+        for e, res in zip(todo, results, strict=True):
+            out.candidates[e] = wide_kpis(res)
+
+    every = np.arange(reps)
+
+    def met(e: int) -> bool:
+        return _met(out.candidates[e], out.today, targets, every)
+
+    # gallop: 0, 1, 2, 4, 8, ... until met
+    evaluate([0, 1])
+    low, high = -1, None
+    for e in (0, 1):
+        if met(e):
+            high = e
             break
+        low = e
+    step = 2
+    while high is None and step <= max_extra:
+        evaluate([step])
+        if met(step):
+            high = step
+        else:
+            low, step = step, min(step * 2, max_extra) if step < max_extra else max_extra + 1
+    if high is None:
+        return out
+    # bisection between the last unmet and the first met count
+    while high - low > 1:
+        mid = (low + high) // 2
+        evaluate([mid])
+        if met(mid):
+            high = mid
+        else:
+            low = mid
+    out.extra = high
+    top = high + WINDOW[1]
+    evaluate(list(range(max(high - WINDOW[0], 0), top + 1)))
+    out.extra_low, out.extra_high, out.censored = bootstrap_interval(out)
+    for _ in range(2):  # widen the candidates run while the interval is cut off at the top
+        if not out.censored or out.extra_high <= top or top >= max_extra:
+            break
+        top = min(top + 2 * WINDOW[1], max_extra)
+        evaluate(list(range(high, top + 1)))
+        out.extra_low, out.extra_high, out.censored = bootstrap_interval(out)
     return out
+
+
+def bootstrap_interval(result: Price, n: int = BOOTSTRAP, level: float = 0.95) -> tuple[int, int, bool]:
+    """Paired bootstrap over replications of the smallest met count among the candidates run."""
+    rng = np.random.default_rng(result.seed)
+    extras = sorted(result.candidates)
+    lowest, highest = extras[0], extras[-1]
+    found = np.empty(n)
+    for i in range(n):
+        rows = rng.integers(0, result.reps, result.reps)
+        hit = next((e for e in extras if _met(result.candidates[e], result.today, result.targets, rows)), None)
+        found[i] = highest + 1 if hit is None else hit
+    q_low, q_high = np.quantile(found, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+    # an end of the interval at the edge of the candidates run may lie further out
+    censored = bool(q_high > highest or (q_low == lowest and lowest > 0))
+    return int(q_low), int(q_high), censored
+
+
+def price_json(result: Price, level: float = 0.95) -> dict[str, Any]:
+    """The documented ``simlib price --format json`` object (docs/price.md lists its fields)."""
+    def clean(v: Any) -> Any:
+        if isinstance(v, float | np.floating):
+            return None if not math.isfinite(float(v)) else float(v)
+        if isinstance(v, np.integer):
+            return int(v)
+        return v
+
+    def table(extra: int) -> dict[str, Any]:
+        frame = result.compare(extra)
+        return {r["kpi"]: {k: clean(v) for k, v in r.items() if k != "kpi"} for r in frame.to_dict("records")}
+
+    sc = result.scenario
+    out: dict[str, Any] = {
+        "format": "caseload-lab-price/1",
+        "scenario": sc.name,
+        "cap": result.cap,
+        "cap_mode": result.cap_mode,
+        "targets": [t.describe() for t in result.targets],
+        "reps": result.reps,
+        "seed": result.seed,
+        "level": level,
+        "cost_per_fte_sek": sc.staff.cost_per_fte_sek,
+        "today": {"posts": result.posts(0), "budget_sek_per_year": result.budget(0)},
+        "at_todays_budget": table(0),
+        "met": result.extra is not None,
+        "price": None,
+        "candidates": [{k: clean(v) for k, v in r.items()} for r in result.candidate_table().to_dict("records")],
+    }
+    if result.extra is not None:
+        e = result.extra
+        out["price"] = {
+            "extra_investigator_posts": e,
+            "extra_posts_low": result.extra_low,
+            "extra_posts_high": result.extra_high,
+            "interval_censored": result.censored,
+            "posts": result.posts(e),
+            "budget_sek_per_year": result.budget(e),
+            "extra_budget_sek_per_year": result.budget(e) - result.budget(0),
+            "extra_budget_low": result.budget(result.extra_low or 0) - result.budget(0),
+            "extra_budget_high": result.budget(result.extra_high or 0) - result.budget(0),
+            "kpis": table(e),
+        }
+    return out
+
+
+def funded_yaml(result: Price, extends: str, command: str) -> str:
+    """A policy scenario file: the capped scenario ``extends`` plus the staffing the search found.
+
+    The numbers are written from the search (never by hand); the header says
+    which command made them, so the file is regenerated when the model moves.
+    """
+    if result.extra is None:
+        raise ValueError(f"no staffing up to {MAX_EXTRA} extra posts met the target; nothing to write")
+    e, cap, sc = result.extra, result.cap, result.scenario
+    posts = result.posts(e)
+    total = sum(posts.values())
+    budget = result.budget(e)
+    mode_en, mode_sv = ("Hard", "Hårt") if result.cap_mode == "hard" else ("Soft", "Mjukt")
+    million = f"{budget / 1e6:.1f}"
+    how = (f"derived: the smallest staffing that meets {'; '.join(t.describe() for t in result.targets)} "
+           f"under the cap ({command}: {e} extra investigator posts, 95% bootstrap interval "
+           f"{result.extra_low}-{result.extra_high}{', censored' if result.censored else ''}; "
+           f"{result.reps} replications, seed {result.seed})")
+    lines = [
+        f"# Policy: a {result.cap_mode} cap of {cap} investigations per investigator together with the",
+        "# staffing at which the balans does not grow and the share decided within four months is at",
+        "# least today's. GENERATED by `" + command + "` from the search in",
+        "# simlib.analysis.funding.price (common random numbers, paired bootstrap over replications);",
+        "# regenerate it whenever the model or the baseline moves. Do not edit the numbers by hand.",
+        f"extends: {extends}",
+        "metadata:",
+        f"  name: cap-{cap}-funded",
+        f"  description: \"{mode_en} cap of {cap} with the staffing that holds today's 4-month compliance: "
+        f"+{e} investigator {'post' if e == 1 else 'posts'}, {million} MSEK a year ({total} posts).\"",
+        f"  description_sv: \"{mode_sv} tak på {cap} med den bemanning som håller dagens andel inom fyra månader: "
+        f"{e} {'utredartjänst' if e == 1 else 'utredartjänster'} till, {million.replace('.', ',')} mnkr per år "
+        f"({total} tjänster).\"",
+        "  tags: [policy, cap, budget, funded]",
+        "",
+        "investigation:",
+        f"  caseload_cap: {{value: {cap}, note: \"policy lever: at most {cap} open investigations per investigator\"}}",
+        f"  cap_mode: {result.cap_mode}",
+        "",
+        "staff:",
+        f"  budget_sek_per_year: {{value: {budget:.0f}, source: \"{how}\"}}",
+        "  role_shares:",
+    ]
+    overrides = budget_for_posts(sc, posts)
+    for role in ("intake", "investigation", "placement"):
+        share = overrides[f"staff.role_shares.{role}"]
+        lines.append(f"    {role}: {{value: {share!r}, source: \"derived: {posts[role]} of {total} posts\"}}")
+    for role, name in FTE_FIELDS.items():  # fixed staffing (staff.dynamics false) runs the same posts
+        lines.append(f"  {name}: {{value: {posts[role]}, source: \"derived: the {role} posts above\"}}")
+    return "\n".join(lines) + "\n"

@@ -1,25 +1,36 @@
-"""National ensemble: every SKR municipality group x scenario, summed to Sweden.
+"""National answers: every one of Sweden's 290 municipalities x scenario, summed to Sweden.
 
 Why: a cap or a budget rule is decided nationally, but the work happens in 290
-municipalities of very different size. We represent them by the nine SKR
-municipality groups (``simlib/data/municipality_groups.csv``: count and child
-population per group, from SKR's 2023 grouping with populations in a copy of
-SKR's open data; the child share 0.21 is the national one for every group, see
-``municipality_groups.md``). For each group a scenario is scaled to the group's
-typical municipality (mean children 0-17 per municipality): referrals, staff
-(whole posts, at least one per role), budget and placement stocks scale with
-the child population; rates, hours and rules do not. Each (group, scenario)
-runs its replications on the experiment engine (process pool or Dask), with
-the same seeds in every scenario (common random numbers).
+municipalities of very different size (Bjurholm's ~500 children, Stockholm's
+~200 000). Each municipality in ``simlib/data/municipalities.csv`` (name, SCB
+code, SKR 2023 group, population, children 0-17; provenance in
+``municipalities.md``) runs as its own scaled scenario (``scale_scenario``):
+referrals, budget and placement stocks scale with its children; rates, hours
+and rules do not.
 
-Aggregation. For an extensive KPI (a count, a cost, FTEs) the national total is
-T = sum_g M_g * mean_g over groups g with M_g municipalities; replications of
-different groups are independent, so Var(T) = sum_g M_g^2 * s_g^2 / n_g, with a
-t-interval on Welch-Satterthwaite degrees of freedom. An intensive KPI (a share,
-a wait) is averaged with fixed weights w_g = M_g * children_g / sum(...), the
-same formula with w_g in place of M_g. Treating all M_g municipalities of a
-group as copies of its typical one ignores the spread of sizes within a group
-(queues are not linear in size): the totals are first-order estimates.
+Small units. The model has no worker who serves two roles, but in a small
+municipality the same few people do intake, investigations and follow-up, so
+one absence does not stop a role. That cover is represented by its effect: a
+unit whose budget funds fewer than ``SMALL_UNIT_POSTS`` posts gets each role's
+share of the work rounded up to whole posts and at least ``MIN_POSTS`` people
+who can do intake and investigations; the unit pays for those posts (small
+municipalities do pay more per child). Without it, one intake worker on leave
+for months makes the smallest units unstable in runs that say nothing about a
+cap.
+
+Seeds. Municipality m runs replications 0..reps-1 with its own base seed
+(``municipality_seed``: the run's seed and the SCB code), the same in every
+scenario: common random numbers within a municipality, independent
+municipalities (the national variance is a plain sum). Work is cut into tasks
+of about ``TASK_SECONDS`` (one municipality x some replications; per-task
+overhead is milliseconds), run here, on a process pool or on dask.distributed
+(``experiments.parallel.execute``); the answer is the same bit for bit. With
+``store`` every finished (municipality, scenario, replication) cell is written
+at once and a rerun computes only the missing ones.
+
+Sums, differences and unstable municipalities: ``national_sums``. A
+municipality with an unstable replication is named and left out of every
+total (with its children counted, so the reader sees what is missing).
 """
 
 from __future__ import annotations
@@ -30,37 +41,60 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from simlib.analysis.derived import results_with_derived
+from simlib.analysis import national_sums as sums
+from simlib.analysis.funding import placement_costs
+from simlib.experiments.parallel import execute
 from simlib.model import kpi_registry
-from simlib.scenario.rules import budget_for_posts, scaled_posts
-from simlib.scenario.loader import load_scenario, with_overrides
+from simlib.experiments.replications import run_replication
+from simlib.experiments.store import Store, new_manifest
+from simlib.scenario.loader import load_scenario, scenario_hash, with_overrides
+from simlib.scenario.rules import ROLES, budget_for_posts, fixed_posts, funded_fte, funded_posts
 from simlib.scenario.schema import Scenario
 
-GROUPS = Path(__file__).resolve().parents[1] / "data" / "municipality_groups.csv"
+DATA = Path(__file__).resolve().parents[1] / "data"
+MUNICIPALITIES = DATA / "municipalities.csv"
+GROUPS = DATA / "municipality_groups.csv"
+SMALL_UNIT_POSTS = 15
+MIN_POSTS = {"intake": 2, "investigation": 2, "placement": 1}
+TASK_SECONDS = 5.0  # work per task: seconds, not milliseconds
+EXTENSIVE, INTENSIVE, aggregate = sums.EXTENSIVE, sums.INTENSIVE, sums.aggregate
 
-# KPIs that add up across municipalities (per municipality and year, or a level):
-# the derived referral rate and the registry's national="sum" KPIs.
-EXTENSIVE = ("referrals_per_year", *kpi_registry.names_where(national="sum"))
-# KPIs reported as a child-population-weighted national average.
-INTENSIVE = ("referrals_per_1000_children", *kpi_registry.names_where(national="mean"))
+
+def load_municipalities(path: str | Path = MUNICIPALITIES) -> pd.DataFrame:
+    """The 290 municipalities: code (4 digits, text), name, county_code, group_code, population, children."""
+    return pd.read_csv(path, dtype={"code": str, "county_code": str})
 
 
 def load_groups(path: str | Path = GROUPS) -> pd.DataFrame:
-    """The municipality groups with a ``children_typical`` column (mean per municipality)."""
+    """The nine SKR municipality groups with a ``children_typical`` column (mean per municipality)."""
     groups = pd.read_csv(path)
     groups["children_typical"] = groups["children_0_17"] / groups["municipalities"]
     return groups
 
 
+def unit_posts(scenario: Scenario, k: float) -> dict[str, int]:
+    """Whole posts per role of the scenario resized by ``k`` (see "Small units" above)."""
+    if scenario.staff.dynamics:
+        fte = {role: v * k for role, v in funded_fte(scenario).items()}
+    else:
+        fte = {role: n * k for role, n in fixed_posts(scenario).items()}
+    if sum(fte.values()) >= SMALL_UNIT_POSTS:
+        budget = (scenario.staff.budget_sek_per_year or 0.0) * k
+        if scenario.staff.dynamics:
+            resized = scenario.model_copy(update={"staff": scenario.staff.model_copy(
+                update={"budget_sek_per_year": budget})})
+            return {role: max(1, n) for role, n in funded_posts(resized).items()}
+        return {role: max(1, round(v)) for role, v in fte.items()}
+    return {role: max(MIN_POSTS[role], math.ceil(fte[role] - 1e-9)) for role in ROLES}
+
+
 def scale_scenario(scenario: Scenario, children: float, name: str | None = None) -> Scenario:
     """The scenario resized to a municipality with ``children`` children aged 0-17.
 
-    Volumes, budget and stocks scale by k = children / scenario children. Staff
-    are whole posts with at least one per role (``rules.scaled_posts``), and the
-    budget and role shares are set to pay for exactly those posts
-    (``rules.budget_for_posts``).
+    Volumes, budget and stocks scale by k = children / scenario children; the
+    posts follow ``unit_posts`` and the budget and role shares pay for exactly
+    those posts (``rules.budget_for_posts``).
     """
     k = children / scenario.municipality.children_0_17
     pl = scenario.placements
@@ -68,7 +102,7 @@ def scale_scenario(scenario: Scenario, children: float, name: str | None = None)
         "municipality.children_0_17": max(1, round(children)),
         "municipality.population": max(1, round(scenario.municipality.population * k)),
         "referrals.per_year": scenario.referrals.per_year * k,
-        **budget_for_posts(scenario, scaled_posts(scenario, k)),
+        **budget_for_posts(scenario, unit_posts(scenario, k)),
         "placements.initial_in_care": round(pl.initial_in_care * k),
         "placements.foster_homes.initial": round(pl.foster_homes.initial * k),
         "placements.foster_homes.recruited_per_year": pl.foster_homes.recruited_per_year * k,
@@ -76,79 +110,110 @@ def scale_scenario(scenario: Scenario, children: float, name: str | None = None)
     }
     scaled = with_overrides(scenario, changes)
     if name:
-        scaled = scaled.model_copy(
-            update={"metadata": scaled.metadata.model_copy(update={"name": name})}
-        )
+        scaled = scaled.model_copy(update={"metadata": scaled.metadata.model_copy(update={"name": name})})
     return scaled
+
+
+def municipality_seed(seed: int, code: str) -> int:
+    """The base seed of one municipality: independent of the others, the same in every scenario."""
+    state = np.random.SeedSequence([seed, int(code)]).generate_state(2, dtype=np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One replication of one municipality in one scenario."""
+
+    scenario: str  # the scenario's name
+    code: str
+    children: float
+    replication: int
+    seed: int  # the municipality's base seed
+
+
+@dataclass(frozen=True)
+class Task:
+    """A chunk of units sharing a municipality and scenario (one scaled scenario to send)."""
+
+    scaled: Scenario
+    units: tuple[Unit, ...]
+
+
+def unit_seconds(children: float) -> float:
+    """Estimated seconds of one replication (measured: ~0.1 s at 500 children, ~1.2 s at 21 000,
+    ~16 s at 200 000); only used to cut the work into tasks of about ``TASK_SECONDS``."""
+    return 0.05 + 5.5e-5 * children * (1.0 + children / 400_000)
+
+
+def make_tasks(scenarios: list[Scenario], table: pd.DataFrame, reps: int, seed: int,
+               todo: set[tuple[str, str, int]] | None = None) -> list[Task]:
+    """Tasks of about TASK_SECONDS: replications of one municipality, or all of them if that is less."""
+    tasks = []
+    for sc in scenarios:
+        for row in table.itertuples(index=False):
+            scaled = scale_scenario(sc, row.children_0_17, name=f"{sc.name}@{row.code}")
+            per_task = max(1, int(TASK_SECONDS // unit_seconds(row.children_0_17)))
+            mseed = municipality_seed(seed, row.code)
+            units = [Unit(sc.name, row.code, row.children_0_17, r, mseed) for r in range(reps)
+                     if todo is None or (sc.name, row.code, r) in todo]
+            tasks += [Task(scaled, tuple(units[i:i + per_task])) for i in range(0, len(units), per_task)]
+    return tasks
+
+
+def run_task(task: Task) -> list[pd.DataFrame]:
+    """Worker side: the KPI frames of a task's units, with derived rates and costs added."""
+    out = []
+    for unit in task.units:
+        kpis, _ = run_replication(task.scaled, unit.seed, unit.replication)
+        out.append(with_derived(kpis, task.scaled, unit))
+    return out
+
+
+def with_derived(kpis: pd.DataFrame, scaled: Scenario, unit: Unit) -> pd.DataFrame:
+    """Add referrals a year (and per 1 000 children) and the costs of care and in total."""
+    value = kpis.set_index("kpi")["value"]
+    care = float(placement_costs(kpis, scaled).iloc[0])
+    years = value.get("reporting_years", math.nan)
+    extra = {
+        "referrals_per_year": value["referrals_total"] / years if years and years > 0 else math.nan,
+        "placement_cost_sek_per_year": care,
+        "total_cost_sek_per_year": float(np.nan_to_num(value.get("cost_sek_per_year", 0.0))) + care,
+    }
+    extra["referrals_per_1000_children"] = extra["referrals_per_year"] / scaled.municipality.children_0_17 * 1000
+    rows = pd.DataFrame({"kpi": list(extra), "value": list(extra.values())})
+    for col in ("scenario", "scenario_hash", "replication", "seed"):
+        rows[col] = kpis[col].iloc[0]
+    frame = pd.concat([kpis, rows[kpis.columns]], ignore_index=True)
+    frame["scenario"] = unit.scenario
+    frame["scenario_hash"] = cell_key(scaled, unit.code)
+    frame.insert(1, "code", unit.code)
+    return frame
 
 
 @dataclass
 class NationalResults:
-    """Per-group summaries and national totals of an ensemble run."""
+    """Per-municipality replications, national totals, paired differences and unstable municipalities."""
 
-    per_group: pd.DataFrame  # scenario, group, municipalities, weight, kpi, mean, var, n
-    totals: pd.DataFrame  # scenario, kpi, kind, estimate, ci_low, ci_high, df
+    per_rep: pd.DataFrame  # scenario, code, scenario_hash, replication, seed, kpi, value
+    totals: pd.DataFrame  # national_sums.COLUMNS, one row per scenario x KPI
+    differences: pd.DataFrame  # the same columns; scenario = the alternative, against the first scenario
+    unstable: pd.DataFrame  # code, name, group_code, children_0_17, share of unstable runs per scenario
+    municipalities: pd.DataFrame
     reps: int
     seed: int
 
+    @property
+    def per_municipality(self) -> pd.DataFrame:
+        """Mean, variance and n per scenario, municipality and KPI, with name and group."""
+        frame = sums.summarise(self.per_rep, ["scenario", "code"])
+        info = self.municipalities[["code", "name", "group_code", "children_0_17"]]
+        return info.merge(frame, on="code")
 
-def aggregate(per_group: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """National totals (extensive KPIs) and weighted averages (intensive) with t-intervals.
-
-    ``per_group`` has columns scenario, group, municipalities, weight, kpi, mean,
-    var (replication variance, ddof 1) and n; see the module docstring for the math.
-    """
-    rows = []
-    for (scenario, kpi), g in per_group.groupby(["scenario", "kpi"], sort=False):
-        g = g[np.isfinite(g["mean"])]
-        if g.empty:
-            continue
-        if kpi in INTENSIVE:
-            kind, coef = "weighted mean", g["weight"] / g["weight"].sum()
-        else:
-            kind, coef = "total", g["municipalities"].astype(float)
-        estimate = float((coef * g["mean"]).sum())
-        parts = (coef**2 * g["var"] / g["n"]).to_numpy(dtype=float)
-        var = float(np.nansum(parts))
-        dof_den = np.nansum(parts**2 / (g["n"].to_numpy(dtype=float) - 1))
-        df = var**2 / dof_den if dof_den > 0 else math.inf
-        if var > 0 and math.isfinite(df):
-            half = float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(var)
-        else:
-            half = 0.0 if var == 0 else math.nan
-        rows.append(
-            {
-                "scenario": scenario,
-                "kpi": kpi,
-                "kind": kind,
-                "estimate": estimate,
-                "ci_low": estimate - half,
-                "ci_high": estimate + half,
-                "df": df,
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["scenario", "kpi", "kind", "estimate", "ci_low", "ci_high", "df"]
-    )
-
-
-def summarise_group(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Mean, replication variance and n per KPI of one (group, scenario) cell."""
-    g = per_rep.groupby("kpi", sort=False)["value"]
-    return pd.DataFrame({"mean": g.mean(), "var": g.var(ddof=1), "n": g.count()}).reset_index()
-
-
-def _run_cells(
-    cells: list[Scenario], reps: int, seed: int, jobs: int, dask: str | None, progress: bool
-) -> list:
-    """Replications of every cell in one pool (the experiment engine's run_all when present)."""
-    try:
-        from simlib.experiments.replications import run_all
-    except ImportError:  # older engine: serial runs
-        from simlib.experiments import run
-
-        return [run(sc, reps=reps, seed=seed) for sc in cells]
-    return run_all(cells, reps=reps, seed=seed, jobs=jobs, dask=dask, progress=progress)
+    def price(self, alternative: str) -> pd.DataFrame:
+        """The national price of an alternative: posts and SEK a year against the base, with CIs."""
+        d = self.differences
+        return d[(d["scenario"] == alternative) & d["kpi"].isin(
+            ["fte_funded", "cost_sek_per_year", "total_cost_sek_per_year"])].reset_index(drop=True)
 
 
 def national(
@@ -158,34 +223,89 @@ def national(
     years: float | None = None,
     jobs: int = 1,
     dask: str | None = None,
-    groups: pd.DataFrame | None = None,
+    municipalities: pd.DataFrame | None = None,
     progress: bool = False,
+    store: str | Path | None = None,
 ) -> NationalResults:
-    """Run every municipality group x scenario and aggregate to national totals."""
-    groups = load_groups() if groups is None else groups
+    """Run every municipality x scenario, then sum to Sweden (differences against the first scenario)."""
+    if reps < 2:
+        raise ValueError(f"reps must be at least 2 for an interval, got {reps}")
+    table = load_municipalities() if municipalities is None else municipalities
     resolved = []
     for item in scenarios or ["baseline"]:
         sc = item if isinstance(item, Scenario) else load_scenario(item)
         if years is not None:
-            changes = {"horizon.years": years}
+            changes: dict[str, object] = {"horizon.years": years}
             if sc.horizon.warmup_years >= years:
                 changes["horizon.warmup_years"] = years / 5
             sc = with_overrides(sc, changes)
         resolved.append(sc)
-    cells, keys = [], []
-    for sc in resolved:
-        for g in groups.itertuples(index=False):
-            cells.append(scale_scenario(sc, g.children_typical, name=f"{sc.name}@{g.group_code}"))
-            keys.append((sc.name, g))
-    results = _run_cells(cells, reps, seed, jobs, dask, progress)
-    frames = []
-    for (name, g), res in zip(keys, results, strict=True):
-        summary = summarise_group(results_with_derived(res))
-        summary.insert(0, "scenario", name)
-        summary.insert(1, "group", g.group_code)
-        summary.insert(2, "municipalities", int(g.municipalities))
-        summary.insert(3, "weight", float(g.municipalities * g.children_typical))
-        frames.append(summary)
-    per_group = pd.concat(frames, ignore_index=True)
-    per_group = per_group[per_group["kpi"].isin(EXTENSIVE + INTENSIVE)].reset_index(drop=True)
-    return NationalResults(per_group, aggregate(per_group), reps, seed)
+    frames = _run(resolved, table, reps, seed, jobs, dask, progress, store)
+    per_rep = pd.concat(frames, ignore_index=True)
+    return summarise_national(per_rep, table, [sc.name for sc in resolved], reps, seed)
+
+
+def summarise_national(per_rep: pd.DataFrame, table: pd.DataFrame, names: list[str], reps: int,
+                       seed: int) -> NationalResults:
+    """Totals over the stable municipalities, and paired differences against ``names[0]``."""
+    unstable = sums.unstable_municipalities(per_rep, table)
+    stable = per_rep[~per_rep["code"].isin(set(unstable["code"]))]
+    weights = table.set_index("code")["children_0_17"].astype(float)
+
+    def per_unit(frame: pd.DataFrame) -> pd.DataFrame:
+        out = sums.summarise(frame, ["scenario", "code"])
+        out["weight"] = out["code"].map(weights)
+        return out
+
+    totals = sums.aggregate(per_unit(stable))
+    diffs = [sums.paired_differences(stable, names[0], alt) for alt in names[1:]]
+    differences = (sums.aggregate(per_unit(pd.concat(diffs, ignore_index=True)), difference=True)
+                   if diffs else pd.DataFrame(columns=sums.COLUMNS))
+    return NationalResults(per_rep, totals, differences, unstable, table, reps, seed)
+
+
+def _run(scenarios: list[Scenario], table: pd.DataFrame, reps: int, seed: int, jobs: int,
+         dask: str | None, progress: bool, store: str | Path | None) -> list[pd.DataFrame]:
+    """Compute (or read from the store) every cell; tasks are chunks of seconds."""
+    done: list[pd.DataFrame] = []
+    todo = None
+    st = None
+    if store is not None:
+        st = Store(store)
+        st.open(_manifest(scenarios, table, reps, seed))
+        st.clean_temporary()
+        todo = set()
+        for sc in scenarios:
+            for row in table.itertuples(index=False):
+                scaled = scale_scenario(sc, row.children_0_17, name=f"{sc.name}@{row.code}")
+                key, mseed = cell_key(scaled, row.code), municipality_seed(seed, row.code)
+                for r in range(reps):
+                    if st.has(key, r):
+                        unit = Unit(sc.name, row.code, row.children_0_17, r, mseed)
+                        done.append(with_derived(st.read_cell(key, r, mseed), scaled, unit))
+                    else:
+                        todo.add((sc.name, row.code, r))
+    tasks = make_tasks(scenarios, table, reps, seed, todo)
+    registered = set(kpi_registry.names_where())
+
+    def keep(_: int, frames: list[pd.DataFrame]) -> None:
+        if st is None:
+            return
+        for frame in frames:  # the store holds the model's KPIs; derived rows are recomputed on reading
+            st.write_cell(frame[frame["kpi"].isin(registered)].drop(columns="code"))
+
+    results = execute(run_task, tasks, jobs=jobs, dask=dask, progress=progress, desc="municipalities",
+                      on_result=keep, chunk_size=1)
+    frames = done + [f for chunk in results for f in chunk]
+    return sorted(frames, key=lambda f: (f["scenario"].iloc[0], f["code"].iloc[0], int(f["replication"].iloc[0])))
+
+
+def cell_key(scaled: Scenario, code: str) -> str:
+    """A cell's key (its ``scenario_hash`` column and store folder): municipality code and scaled scenario hash."""
+    return f"{code}-{scenario_hash(scaled)[:16]}"
+
+
+def _manifest(scenarios: list[Scenario], table: pd.DataFrame, reps: int, seed: int) -> dict:
+    design = {"kind": "national", "scenarios": [{"name": sc.name, "hash": scenario_hash(sc)} for sc in scenarios]}
+    points = [{"code": c} for c in table["code"]]
+    return new_manifest(scenario_hash(scenarios[0]), scenarios[0].name, seed, reps, design, points)

@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 import math
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from simlib.analysis import calibration, parameters
+from simlib.analysis.national import load_municipalities
 from simlib.analysis.national import national as run_national
-from simlib.presentation.cli.errors import UserError, check_run_options, command_app
+from simlib.presentation import national_report
+from simlib.presentation.cli.errors import UserError, check_run_options, check_writable, command_app
 from simlib.scenario import load
 
 app = command_app()
@@ -132,7 +136,8 @@ def national(
     scenarios: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Scenario files or bundled names (default: baseline).", metavar="[SCENARIO]..."
+            help="Scenario files or bundled names; the first is the base (default: baseline).",
+            metavar="[SCENARIO]...",
         ),
     ] = None,
     reps: Reps = 5,
@@ -140,50 +145,62 @@ def national(
     years: Years = None,
     jobs: Jobs = 1,
     dask: Dask = None,
-    per_group: Annotated[
-        bool, typer.Option("--per-group", help="Also print each municipality group's means.")
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Comma-separated municipality codes or SKR groups (e.g. 2403,C9): a part of Sweden."),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Resumable store: a rerun computes only missing (municipality, replication) cells."),
+    ] = None,
+    per_municipality: Annotated[
+        bool, typer.Option("--per-municipality", help="Print each municipality's means instead (csv/json/table).")
     ] = False,
     format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run every SKR municipality group x scenario and sum to national totals with 95% CIs.
+    """Run all 290 municipalities x scenarios; national totals and paired differences with 95% CIs.
 
-    Each group's typical municipality is the scenario scaled to the group's mean
-    child population (simlib/data/municipality_groups.csv: SKR 2023 groups and
-    populations; the national child share in every group). Totals: sum of municipalities x mean;
-    shares and waits: child-weighted national averages.
+    Each municipality (simlib/data/municipalities.csv: SCB code, SKR 2023 group,
+    population, children) runs as its own scaled scenario with its own seed, the
+    same in every scenario (common random numbers). Differences and the price
+    (posts, SEK bn a year) are against the first scenario. Municipalities with an
+    unstable replication are named and left out of every total.
     """
-    check_run_options(reps, jobs, years, seed=seed)
+    check_run_options(reps, jobs, years, min_reps=2, seed=seed)
     names = scenarios or ["baseline"]
     loaded = [load(s).scenario for s in names]
     if len({sc.name for sc in loaded}) < len(loaded):
         raise UserError("two scenarios have the same metadata.name; give each a distinct name")
-    res = run_national(
-        loaded, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask, progress=not quiet
-    )
-    frame = res.per_group if per_group else res.totals
+    table = load_municipalities()
+    if only:
+        wanted = {w.strip() for w in only.split(",") if w.strip()}
+        unknown = wanted - set(table["code"]) - set(table["group_code"])
+        if unknown:
+            raise UserError(f"--only: unknown municipality code or SKR group {sorted(unknown)[0]!r} "
+                            "(codes such as 0180, groups A1..C9)")
+        table = table[table["code"].isin(wanted) | table["group_code"].isin(wanted)].reset_index(drop=True)
+    if store is not None:
+        check_writable(store, "--store", folder=True)
+    res = run_national(loaded, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask,
+                       municipalities=table, progress=not quiet, store=store)
+    order = [sc.name for sc in loaded]
+    if per_municipality:
+        frame = res.per_municipality
+    else:
+        frame = pd.concat([res.totals.assign(measure="level"), res.differences.assign(measure="difference")],
+                          ignore_index=True)
     if format is ReportFormat.csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     elif format is ReportFormat.json:
         records = [{k: _json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-        typer.echo(json.dumps({"reps": reps, "seed": seed, "rows": records}, indent=2))
+        unstable = [{k: _json(v) for k, v in row.items()} for row in res.unstable.to_dict(orient="records")]
+        typer.echo(json.dumps({"reps": reps, "seed": seed, "scenarios": order, "municipalities": len(table),
+                               "unstable": unstable, "rows": records}, indent=2, ensure_ascii=False))
+    elif per_municipality:
+        typer.echo(frame.to_string(index=False))
     else:
-        typer.echo(
-            f"National ensemble: {len(loaded)} scenario(s) x 9 municipality groups x {reps} replications\n"
-        )
-        if per_group:
-            typer.echo(frame.to_string(index=False))
-        else:
-            shown = frame.drop(columns=["df"]).copy()
-            for col in ("estimate", "ci_low", "ci_high"):
-                shown[col] = shown[col].map(_fmt)
-            typer.echo(shown.to_string(index=False))
-
-
-def _fmt(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    return f"{x:,.0f}".replace(",", " ") if abs(x) >= 100 else f"{x:.3g}"
+        typer.echo(national_report.render(res, order), nl=False)
 
 
 def _json(v: object) -> object:

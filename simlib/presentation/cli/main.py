@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 import simlib
-from simlib.presentation.cli import analysis, brief, demo, experiments, scenarios
+from simlib.presentation.cli import analysis, brief, demo, experiments, price, scenarios
 from simlib.presentation.cli.errors import SimlibTyper
 
 app = SimlibTyper(
@@ -47,7 +47,7 @@ def _root(
     matplotlib.use("Agg")  # the command line writes figures to files; it never opens a window
 
 
-for _module in (scenarios, experiments, analysis, brief, demo):  # the order of simlib --help
+for _module in (scenarios, experiments, analysis, price, brief, demo):  # the order of simlib --help
     app.add_typer(_module.app)
 
 
