@@ -1,50 +1,154 @@
 """Event records collected during a run; KPIs are computed from them afterwards.
 
-Records are named tuples (``records.py``) appended to lists (cheap on the hot
-path); ``frame`` turns a kind of them into a DataFrame once, after the run. Time-weighted
-quantities are kept as areas by the teams and sampled weekly as cumulative
-values, so any warm-up cut on a week boundary gives exact time averages.
+Records are named tuples (``records.py``), but the recorder does not keep the
+tuples: each kind is stored column by column in compact typed arrays
+(``array.array``: 8 bytes a float, 1 a flag, 2 a category code for text), so a
+long run's memory grows by bytes, not by Python objects, per case (a tuple of
+floats costs ~5x its values). ``frame`` turns a kind into a DataFrame once,
+after the run. Time-weighted quantities are kept as areas by the teams and
+sampled weekly as cumulative values, so any warm-up cut on a week boundary
+gives exact time averages.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from simlib.model.records import InvestigationRecord, ReferralRecord
+
+# annotation (as written in records.py) -> array typecode and the dtype a frame gets
+_TYPECODES = {"float": ("d", np.float64), "int": ("q", np.int64), "bool": ("b", np.bool_)}
+
+
+class _Text:
+    """A text column as category codes (records repeat a handful of words: outcomes, roles)."""
+
+    __slots__ = ("codes", "words", "index")
+
+    def __init__(self) -> None:
+        self.codes = array("h")
+        self.words: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def append(self, value: str) -> None:
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.words)
+            self.words.append(value)
+        self.codes.append(code)
+
+    def values(self) -> np.ndarray:
+        return np.array(self.words, dtype=object)[np.frombuffer(self.codes, dtype=np.int16)] \
+            if self.words else np.array([], dtype=object)
+
+
+class Columns:
+    """The records of one kind, column by column; appending a record stores its values, not the tuple."""
+
+    __slots__ = ("kind", "columns", "dtypes", "size")
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+        hints = getattr(kind, "__annotations__", {})
+        self.columns: list[Any] = []
+        self.dtypes: list[Any] = []
+        for name in kind._fields:
+            code = _TYPECODES.get(str(hints.get(name, "")).strip())
+            if code is not None:
+                self.columns.append(array(code[0]))
+                self.dtypes.append(code[1])
+            elif str(hints.get(name, "")).strip() == "str":
+                self.columns.append(_Text())
+                self.dtypes.append(object)
+            else:  # anything else (e.g. an optional int) stays a list of objects
+                self.columns.append([])
+                self.dtypes.append(object)
+        self.size = 0
+
+    def append(self, record: NamedTuple) -> None:
+        for i, value in enumerate(record):
+            try:
+                self.columns[i].append(value)
+            except TypeError:  # a value the typed column cannot hold (None): keep it as objects
+                self._widen(i)
+                self.columns[i].append(value)
+        self.size += 1
+
+    def _widen(self, i: int) -> None:
+        self.columns[i] = list(self._values(i))
+        self.dtypes[i] = object
+
+    def _values(self, i: int) -> np.ndarray | list[Any]:
+        col = self.columns[i]
+        if isinstance(col, _Text):
+            return col.values()
+        if isinstance(col, array):
+            values = np.frombuffer(col, dtype=col.typecode) if len(col) else np.array([], dtype=self.dtypes[i])
+            return values.astype(self.dtypes[i], copy=True)
+        return col[: self.size] if len(col) > self.size else col
+
+    def column(self, name: str) -> np.ndarray:
+        """One field's values as an array (a copy)."""
+        return np.asarray(self._values(self.kind._fields.index(name)))
+
+    def frame(self) -> pd.DataFrame:
+        data = {name: self._values(i) for i, name in enumerate(self.kind._fields)}
+        return pd.DataFrame(data, columns=list(self.kind._fields))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        """The records rebuilt as tuples (for a few records; KPIs read columns)."""
+        values = [self._values(i) for i in range(len(self.columns))]
+        for row in zip(*values, strict=True):
+            yield self.kind(*(v.item() if isinstance(v, np.generic) else v for v in row))
 
 
 @dataclass
 class Recorder:
     """Append-only store of what happened in one replication."""
 
-    referrals: list[ReferralRecord] = field(default_factory=list)
-    investigations: list[InvestigationRecord] = field(default_factory=list)
+    referrals: Columns = field(default_factory=lambda: Columns(ReferralRecord))
+    investigations: Columns = field(default_factory=lambda: Columns(InvestigationRecord))
     weekly: list[dict[str, Any]] = field(default_factory=list)
-    events: dict[type, list[Any]] = field(default_factory=dict)
+    events: dict[type, Columns] = field(default_factory=dict)
     unstable: bool = False  # the queue outgrew the unit at a sample inside the horizon
     stopped_early: bool = False  # a runaway run was stopped before the horizon (bounded work)
     ended_at: float = 0.0
 
     def log(self, record: NamedTuple) -> None:
         """A record of a later stage (placements, workforce), kept by its type."""
-        self.events.setdefault(type(record), []).append(record)
+        store = self.events.get(type(record))
+        if store is None:
+            store = self.events[type(record)] = Columns(type(record))
+        store.append(record)
 
     def of(self, kind: type) -> list[Any]:
-        """The records of one kind, in the order they happened."""
-        return self.events.get(kind, [])
+        """The records of one kind, in the order they happened, rebuilt as tuples."""
+        store = self.events.get(kind)
+        return list(store) if store is not None else []
+
+    def column(self, kind: type, name: str) -> np.ndarray:
+        """One field of the records of one kind, as an array (empty if none happened)."""
+        store = self.events.get(kind)
+        return store.column(name) if store is not None else Columns(kind).column(name)
 
     def frame(self, kind: type) -> pd.DataFrame:
         """The records of one kind as a DataFrame, its columns the record's fields."""
-        return pd.DataFrame(self.of(kind), columns=list(kind._fields))
+        store = self.events.get(kind)
+        return (store if store is not None else Columns(kind)).frame()
 
     def referral_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.referrals, columns=list(ReferralRecord._fields))
+        return self.referrals.frame()
 
     def investigation_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.investigations, columns=list(InvestigationRecord._fields))
+        return self.investigations.frame()
 
     def weekly_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.weekly)
