@@ -24,9 +24,9 @@ candidates run; its 2.5% and 97.5% quantiles are the interval (censored at the
 edge of the candidates run, and then flagged).
 
 Cost (SEK a year): the staff budget (posts x cost per FTE), and the measured
-cost of the run (salaries and consultants, ``cost_sek_per_year``) plus the cost
-of children in care (``placement_costs``; family home and emergency day
-rates from ``simlib/data/placement_costs.csv``).
+cost of the run: salaries and consultants (``cost_sek_per_year``), children in
+care (``placement_cost_sek_per_year``: care days at each place type's price and
+the own emergency places) and their sum (``total_cost_sek_per_year``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,7 +50,6 @@ GROWTH_TOLERANCE = 5.0  # cases a year: below this a balans is "not growing" ove
 WINDOW = (2, 2)  # candidates run below and above the price, for the bootstrap interval
 MAX_EXTRA = 400  # bounded work: no search adds more investigator posts than this
 BOOTSTRAP = 2000
-COSTS = Path(__file__).resolve().parents[1] / "data" / "placement_costs.csv"
 # KPIs reported for today, today's budget under the cap, and the price
 REPORTED = (
     COMPLIANCE_KPI, "investigation_wait_days_mean", GROWTH_KPI, "balans_mean", "child_heard_share",
@@ -110,37 +108,9 @@ def with_cap(scenario: Scenario, cap: int, mode: str = "hard") -> Scenario:
     return with_overrides(scenario, {"investigation.caseload_cap": cap, "investigation.cap_mode": mode})
 
 
-def day_rates(path: str | Path = COSTS) -> dict[str, float]:
-    """SEK a day of a child in a family home and in an emergency place."""
-    table = pd.read_csv(path)
-    return dict(zip(table["item"], table["sek_per_day"].astype(float), strict=True))
-
-
-def placement_costs(kpis: pd.DataFrame, scenario: Scenario, rates: dict[str, float] | None = None) -> pd.Series:
-    """Cost of children in care per replication (SEK a year).
-
-    Child-days in care a year are ``placements_active_mean`` x 365; of them, the
-    new placements that start in an emergency place (``placements_started_per_year``
-    x ``emergency_placement_share``) spend about ``emergency_move_delay_days`` there
-    before a home is found (an approximation: the model's wait for a free home
-    can be longer), at the emergency rate; the rest at the family-home rate.
-    """
-    rates = rates or day_rates()
-    wide = kpis.pivot(index="replication", columns="kpi", values="value")
-    if "placements_active_mean" not in wide or wide["placements_active_mean"].isna().all():
-        return pd.Series(0.0, index=wide.index)
-    days = wide["placements_active_mean"] * 365.0
-    emergency = (wide["placements_started_per_year"] * wide["emergency_placement_share"]).fillna(0.0)
-    emergency_days = np.minimum(emergency * scenario.placements.emergency_move_delay_days, days)
-    return (emergency_days * rates["emergency"] + (days - emergency_days) * rates["family_home"]).fillna(0.0)
-
-
 def wide_kpis(results: Any) -> pd.DataFrame:
-    """Replication x KPI table of a run, with the placement and total costs added."""
-    wide = results.kpis.pivot(index="replication", columns="kpi", values="value")
-    wide["placement_cost_sek_per_year"] = placement_costs(results.kpis, results.scenario)
-    wide["total_cost_sek_per_year"] = wide["cost_sek_per_year"].fillna(0.0) + wide["placement_cost_sek_per_year"]
-    return wide
+    """Replication x KPI table of a run."""
+    return results.kpis.pivot(index="replication", columns="kpi", values="value")
 
 
 def _met(wide: pd.DataFrame, today: pd.DataFrame, targets: list[Target], rows: np.ndarray) -> bool:

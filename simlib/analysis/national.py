@@ -5,8 +5,8 @@ municipalities of very different size (Bjurholm's ~500 children, Stockholm's
 ~200 000). Each municipality in ``simlib/data/municipalities.csv`` (name, SCB
 code, SKR 2023 group, population, children 0-17; provenance in
 ``municipalities.md``) runs as its own scaled scenario (``scale_scenario``):
-referrals, budget and placement stocks scale with its children; rates, hours
-and rules do not.
+referrals, budget, placement stocks, foster-home recruitment and emergency
+places scale with its children; rates, hours, prices and rules do not.
 
 Small units. The model has no worker who serves two roles, but in a small
 municipality the same few people do intake, investigations and follow-up, so
@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 
 from simlib.analysis import national_sums as sums
-from simlib.analysis.funding import placement_costs
 from simlib.experiments.parallel import execute
 from simlib.model import kpi_registry
 from simlib.experiments.replications import run_replication
@@ -107,6 +106,8 @@ def scale_scenario(scenario: Scenario, children: float, name: str | None = None)
         "placements.foster_homes.initial": round(pl.foster_homes.initial * k),
         "placements.foster_homes.recruited_per_year": pl.foster_homes.recruited_per_year * k,
         "placements.foster_homes.leave_per_year": pl.foster_homes.leave_per_year * k,
+        "placements.foster_homes.max_recruited_per_year": pl.foster_homes.max_recruited_per_year * k,
+        "placements.emergency.places": round(pl.emergency.places * k),
     }
     scaled = with_overrides(scenario, changes)
     if name:
@@ -170,15 +171,10 @@ def run_task(task: Task) -> list[pd.DataFrame]:
 
 
 def with_derived(kpis: pd.DataFrame, scaled: Scenario, unit: Unit) -> pd.DataFrame:
-    """Add referrals a year (and per 1 000 children) and the costs of care and in total."""
+    """Add referrals a year and per 1 000 children (the model counts referrals over its window)."""
     value = kpis.set_index("kpi")["value"]
-    care = float(placement_costs(kpis, scaled).iloc[0])
     years = value.get("reporting_years", math.nan)
-    extra = {
-        "referrals_per_year": value["referrals_total"] / years if years and years > 0 else math.nan,
-        "placement_cost_sek_per_year": care,
-        "total_cost_sek_per_year": float(np.nan_to_num(value.get("cost_sek_per_year", 0.0))) + care,
-    }
+    extra = {"referrals_per_year": value["referrals_total"] / years if years and years > 0 else math.nan}
     extra["referrals_per_1000_children"] = extra["referrals_per_year"] / scaled.municipality.children_0_17 * 1000
     rows = pd.DataFrame({"kpi": list(extra), "value": list(extra.values())})
     for col in ("scenario", "scenario_hash", "replication", "seed"):

@@ -28,8 +28,8 @@ from scipy import stats
 
 from simlib.model import kpi_registry
 
-# Derived per replication in national.py: rates per year and costs in SEK a year.
-DERIVED_EXTENSIVE = ("referrals_per_year", "placement_cost_sek_per_year", "total_cost_sek_per_year")
+# Derived per replication in national.py: referrals a year.
+DERIVED_EXTENSIVE = ("referrals_per_year",)
 EXTENSIVE = (*DERIVED_EXTENSIVE, *kpi_registry.names_where(national="sum"))
 INTENSIVE = ("referrals_per_1000_children", *kpi_registry.names_where(national="mean"))
 SHARES = frozenset(k for k in INTENSIVE if k in kpi_registry.BY_NAME and kpi_registry.BY_NAME[k].kind in ("share", "flag"))
