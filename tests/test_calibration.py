@@ -92,7 +92,7 @@ def test_compare_on_a_synthetic_frame(baseline):
     assert row["n"] == 3 and row["status"] == "within"
     assert table.loc["screening_within_14d_share", "status"] == "outside"
     assert table.loc["referrals_per_1000_children", "status"] == "outside"  # 190.5 is not 192
-    assert table.loc["consultant_cost_premium", "status"] == "within"  # an input: 2.0
+    assert table.loc["consultant_cost_premium", "status"] == "input"  # 2.0 is the file's value, not a fit
     # no turnover KPI in the frame: not modelled (fixed staff, or simply not produced)
     assert table.loc["turnover_per_year", "status"] == "not modelled"
 
@@ -103,6 +103,17 @@ def test_missing_kpi_is_not_modelled_not_a_failure(baseline):
         _per_rep({"balans_mean": [0.0, 0.0]}), dynamic, _targets(("turnover_per_year", 0.11, 0.2))
     )
     assert table.loc[0, "status"] == "not modelled"
+
+
+def test_no_target_is_a_stock_divided_by_an_assumed_ratio(baseline):
+    """Children in care during the year come from the model's count, never from the stock / 0.65."""
+    per_rep = _per_rep({"placements_active_mean": [160.0, 170.0]})
+    table = calibration.compare(per_rep, baseline, _targets(("placed_children_per_1000", 10.4, 10.4)))
+    assert table.loc[0, "status"] == "not modelled" or math.isnan(table.loc[0, "model_mean"])
+    counted = calibration.compare(_per_rep({"children_in_care_per_year": [250.0, 260.0]}), baseline,
+                                  _targets(("placed_children_per_1000", 10.4, 10.4)))
+    youth = baseline.municipality.children_0_17 * calibration.YOUTH_0_20_PER_CHILD_0_17
+    assert counted.loc[0, "model_mean"] == pytest.approx(255.0 / youth * 1000)
 
 
 def test_packaged_targets_have_a_measure_and_a_source():

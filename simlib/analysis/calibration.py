@@ -11,7 +11,13 @@ tunes. Each target is marked
   more replications are needed to tell;
 * ``outside``: the whole 95% CI lies outside the range;
 * ``not modelled``: the scenario switches the mechanism off (e.g. fixed staff
-  have no turnover) or the model does not produce the quantity.
+  have no turnover) or the model does not produce the quantity;
+* ``input``: the figure is a scenario input, shown beside its source as a
+  check of the file, never counted as the model reproducing anything.
+
+No target is circular: every model value is an output the model produced
+(a count of children, a KPI), never a model stock divided by an assumed ratio
+or an input multiplied by a share.
 """
 
 from __future__ import annotations
@@ -34,9 +40,6 @@ TARGETS = Path(__file__).resolve().parents[1] / "data" / "calibration_targets.cs
 # gives children 0-17. With equal single-year cohorts 0-20 is 21/18 of 0-17
 # (nationally ~2.55 M / ~2.20 M = 1.16).
 YOUTH_0_20_PER_CHILD_0_17 = 21 / 18
-# Children in care during a year per child in care on a given day (inverse of the
-# ~0.65 stock share assumed in the baseline, sweden-figures.md section 4).
-DURING_YEAR_PER_STOCK = 1 / 0.65
 
 COLUMNS = [
     "target",
@@ -62,6 +65,7 @@ class Measure:
     method: str
     value: Callable[[dict[str, float], Scenario], float]
     needs: Callable[[Scenario], str | None] = lambda sc: None  # why it is not modelled, or None
+    is_input: bool = False  # a scenario input beside its source, not a model output
 
 
 def _kpi(name: str) -> Callable[[dict[str, float], Scenario], float]:
@@ -82,10 +86,7 @@ def _placements_on(sc: Scenario) -> str | None:
 
 def _placed_per_1000(k: dict[str, float], sc: Scenario) -> float:
     youth = sc.municipality.children_0_17 * YOUTH_0_20_PER_CHILD_0_17
-    during = k.get("children_in_care_per_year", math.nan)
-    if math.isnan(during):
-        during = k.get("placements_active_mean", math.nan) * DURING_YEAR_PER_STOCK
-    return during / youth * 1000
+    return k.get("children_in_care_per_year", math.nan) / youth * 1000
 
 
 MEASURES: dict[str, Measure] = {
@@ -109,7 +110,7 @@ MEASURES: dict[str, Measure] = {
         "KPI turnover_per_year", _kpi("turnover_per_year"), _dynamic_staff
     ),
     "placed_children_per_1000": Measure(
-        "children in care during the year (KPI children_in_care_per_year, else placements_active_mean / 0.65)"
+        "distinct children in care during the year (KPI children_in_care_per_year)"
         " per 1 000 aged 0-20 (children_0_17 x 21/18)",
         _placed_per_1000,
         _placements_on,
@@ -123,8 +124,9 @@ MEASURES: dict[str, Measure] = {
         "KPI visits_done_share", _kpi("visits_done_share"), _placements_on
     ),
     "consultant_cost_premium": Measure(
-        "model input staff.consultants.premium (no uncertainty)",
+        "scenario input staff.consultants.premium beside its source (not a model output)",
         lambda k, sc: sc.staff.consultants.premium,
+        is_input=True,
     ),
 }
 
@@ -175,8 +177,8 @@ def compare(
                 "ci_low": low,
                 "ci_high": high,
                 "n": n,
-                "status": "not modelled"
-                if reason
+                "status": "not modelled" if reason
+                else "input" if measure.is_input
                 else status(mean, low, high, t.target_low, t.target_high),
                 "method": method,
                 "year": t.per,
@@ -226,7 +228,8 @@ def to_text(table: pd.DataFrame, scenario_name: str, reps: int) -> str:
         )
     lines.append("")
     lines.append(
-        "within: mean in the range (point target: CI covers it); borderline: CI overlaps; outside: CI misses."
+        "within: mean in the range (point target: CI covers it); borderline: CI overlaps; outside: CI misses;"
+        " input: a scenario value beside its source (not evidence that the model fits)."
     )
     lines.append(
         "Sources: simlib/data/calibration_targets.csv (--format csv prints them with each row)."
