@@ -84,7 +84,7 @@ NAN_WHEN_EMPTY = {
     "children_3plus_placements_share", "emergency_placement_share", "visits_done_share",
     # need a whole year in the window, or homecomings followed for two years
     "children_in_care_per_year", "placement_cost_sek_per_placed_child", "re_entry_2y_share",
-    "family_home_breakdown_share",
+    "family_home_breakdown_share", "visits_4plus_share",
 }
 
 

@@ -116,9 +116,7 @@ MEASURES: dict[str, Measure] = {
         _placements_on,
     ),
     "visits_per_placed_child_per_year": Measure(
-        "visits_done_share x placements.visits_per_year",
-        lambda k, sc: k.get("visits_done_share", math.nan) * sc.placements.visits_per_year,
-        _placements_on,
+        "KPI visits_per_child_year (visits made per child-year in care)", _kpi("visits_per_child_year"), _placements_on
     ),
     "visits_done_share": Measure(
         "KPI visits_done_share", _kpi("visits_done_share"), _placements_on

@@ -128,16 +128,15 @@ class Breakdown(NamedTuple):
     place: str
 
 
-class VisitWindow(NamedTuple):
-    """One due window of a required visit, at its end: was the visit made?"""
+class VisitRecord(NamedTuple):
+    """One visit to a placed child: when it fell due, when it was made (or not, at the end of care)."""
 
     child: int
     episode: int
-    start: float
-    end: float
+    due: float
+    made: float
+    pushed_back: int
     done: bool
-    hours_given: float
-    hours_needed: float
 
 
 class PlacementCaseworkerChange(NamedTuple):

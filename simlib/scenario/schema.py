@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     Strict,
     StrictBool,
@@ -21,53 +19,23 @@ from pydantic import (
 )
 
 from simlib.scenario.distributions import Distribution
-
-SHARE_TOLERANCE = 1e-6
-
-# Bounded work: limits on what one replication may ask for, so that a file from
-# someone else can make the tool refuse, never run for days or exhaust memory.
-# They sit far above any Swedish unit (the big-city scenario has ~315 posts and
-# ~21 000 referrals a year; the whole country ~30 000 children in care).
-MAX_POSTS = 10_000  # staffed posts in one unit: fixed FTEs, or budget / cost_per_fte_sek
-MAX_REFERRALS_PER_RUN = 10_000_000  # referrals.per_year x horizon.years
-MAX_IN_CARE = 20_000  # children in care, and foster homes, at the start
-MAX_UNSTABLE_QUEUE = 1_000  # waiting cases per server before a run is called unstable
-MAX_STOP_QUEUE = 2_000  # open cases per server at which a runaway run is stopped (bounded work)
-
-
-Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
-Multiplier = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
-Days = Annotated[float, Strict(), Field(gt=0, le=36500, allow_inf_nan=False)]
-Hours = Annotated[float, Strict(), Field(ge=0, le=24, allow_inf_nan=False)]
-Rate = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
-Fte = Annotated[int, Strict(), Field(ge=0, le=10000)]
-Sek = Annotated[float, Strict(), Field(gt=0, le=1e11, allow_inf_nan=False)]
-Cap = Annotated[int, Strict(), Field(ge=1, le=500)]
-
-
-class Section(BaseModel):
-    """Base of every section: immutable, and unknown keys are errors (typos)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-def _check_sum(shares: dict[str, float], what: str) -> None:
-    total = sum(shares.values())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        parts = ", ".join(f"{k}={v:g}" for k, v in shares.items())
-        raise ValueError(f"{what} must sum to 1, got {total:g} ({parts})")
-
-
-def _check_cap_mode(cap_mode: str, info: ValidationInfo) -> str:
-    """A hard or soft cap needs a cap; caseload_cap is declared before cap_mode."""
-    if "caseload_cap" not in info.data:  # the cap itself was invalid and is reported already
-        return cap_mode
-    if cap_mode in ("hard", "soft") and info.data["caseload_cap"] is None:
-        raise ValueError(
-            f"cap_mode '{cap_mode}' needs a caseload_cap (an integer 1-500);"
-            " use cap_mode 'none' for no cap"
-        )
-    return cap_mode
+from simlib.scenario.placement_sections import InHome, Placements
+from simlib.scenario.sections import (
+    MAX_POSTS,
+    MAX_REFERRALS_PER_RUN,
+    MAX_STOP_QUEUE,
+    MAX_UNSTABLE_QUEUE,
+    Cap,
+    Days,
+    Fte,
+    Multiplier,
+    Rate,
+    Section,
+    Sek,
+    Share,
+    _check_cap_mode,
+    _check_sum,
+)
 
 
 class Municipality(Section):
@@ -186,135 +154,6 @@ class Investigation(Section):
     child_heard: ChildHeard
     quality: Quality
     outcome: Outcome
-
-    @field_validator("cap_mode")
-    @classmethod
-    def _cap_mode_needs_cap(cls, cap_mode: str, info: ValidationInfo) -> str:
-        return _check_cap_mode(cap_mode, info)
-
-
-class InHome(Section):
-    months: Distribution
-    escalation_share: Share
-
-
-class FosterHomes(Section):
-    """The municipality's own foster homes; recruitment is Poisson, each home stops at a constant hazard.
-
-    ``leave_per_year`` is the number that stop a year at the initial pool size: each
-    home stops with hazard ``leave_per_year / initial``, and a home whose child broke
-    down stops at once with probability ``leave_after_breakdown``. Recruitment
-    responds to need within limits: ``recruited_per_year`` plus
-    ``recruited_per_waiting_child`` for each child waiting for a home now, at most
-    ``max_recruited_per_year`` (a state-dependent Poisson rate), so the pool settles
-    where a few children wait instead of drifting between full and empty.
-    """
-
-    initial: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
-    recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
-    recruited_per_waiting_child: Annotated[float, Strict(), Field(ge=0, le=1e3, allow_inf_nan=False)]
-    max_recruited_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
-    leave_per_year: Annotated[float, Strict(), Field(ge=0, le=1e5, allow_inf_nan=False)]
-    leave_after_breakdown: Share
-
-    @field_validator("max_recruited_per_year")
-    @classmethod
-    def _max_at_least_base(cls, top: float, info: ValidationInfo) -> float:
-        base = info.data.get("recruited_per_year")
-        if base is not None and top < base:
-            raise ValueError(f"max_recruited_per_year ({top:g}) must be at least recruited_per_year ({base:g})")
-        return top
-
-    @field_validator("leave_per_year")
-    @classmethod
-    def _leaving_needs_homes(cls, leave_per_year: float, info: ValidationInfo) -> float:
-        if leave_per_year > 0 and info.data.get("initial") == 0:
-            raise ValueError("leave_per_year > 0 needs initial > 0 (it sets each home's hazard)")
-        return leave_per_year
-
-
-class PlacementType(Section):
-    """One placement type: the episode length when it is the decided type, its breakdown factor and cost."""
-
-    months: Distribution
-    breakdown_factor: Multiplier
-    cost_sek_per_day: Sek
-
-
-class PlacementTypes(Section):
-    familjehem: PlacementType  # the municipality's own foster homes (the pool)
-    konsulent: PlacementType  # consultant-supported foster homes, bought from providers
-    natverkshem: PlacementType  # kinship / network homes
-    hvb: PlacementType  # residential care (hem för vård eller boende)
-
-
-class PlacementMix(Section):
-    """The type a placement decision asks for (shares sum to 1)."""
-
-    familjehem: Share
-    konsulent: Share
-    natverkshem: Share
-    hvb: Share
-
-    @model_validator(mode="after")
-    def _sum_one(self) -> PlacementMix:
-        _check_sum(self.model_dump(), "placement mix shares")
-        return self
-
-
-class EmergencyPlaces(Section):
-    """Jourhem: own emergency places (paid whether used) and bought ones when they are full."""
-
-    places: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
-    cost_sek_per_place_day: Sek
-    purchased_cost_sek_per_day: Sek
-
-
-class Acute(Section):
-    """Immediate protection (LVU 6 §, SoL emergency): placed at the report, whatever the balans."""
-
-    share_of_placed: Share  # children whose investigation ends in placement, placed at once
-    share_of_not_placed: Share  # other children placed at once, who go home after the investigation
-
-
-class ReEntry(Section):
-    """Return to care after going home (reunification)."""
-
-    share_within_2y: Share
-    months: Distribution  # time from going home to re-entry, for those who return
-
-
-class BreakdownFactors(Section):
-    teen: Multiplier
-    emergency: Multiplier
-    missed_visits: Multiplier
-    caseworker_change: Multiplier
-
-
-class Placements(Section):
-    enabled: StrictBool
-    initial_in_care: Annotated[int, Strict(), Field(ge=0, le=MAX_IN_CARE)]
-    types: PlacementTypes
-    mix_under_13: PlacementMix
-    mix_teen: PlacementMix
-    emergency: EmergencyPlaces
-    foster_homes: FosterHomes
-    # null: no planned move; an emergency placement lasts the whole episode (a loss system)
-    emergency_move_delay_days: Days | None
-    # a child waiting this long for an own foster home gets a consultant-supported one (null: never)
-    purchase_after_days: Days | None
-    acute: Acute
-    re_entry: ReEntry
-    breakdown_per_year: Annotated[float, Strict(), Field(ge=0, le=50, allow_inf_nan=False)]
-    breakdown_factors: BreakdownFactors
-    caseworker_change_window_days: Days
-    caseload_cap: Cap | None
-    cap_mode: Literal["hard", "soft", "none"]
-    visits_per_year: Annotated[float, Strict(), Field(ge=0, le=365, allow_inf_nan=False)]
-    visit_hours: Distribution
-    # caseworker time per child that comes before visits (care plans, notes, meetings)
-    follow_up_hours_per_child_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
-    age_out_years: Annotated[float, Strict(), Field(gt=0, le=25, allow_inf_nan=False)]
 
     @field_validator("cap_mode")
     @classmethod

@@ -59,11 +59,15 @@ class Child:
         "pending",
         "planned",
         "teen",
+        "last_visit",
+        "outside",
+        "visit_due",
+        "visit_mark",
+        "visit_seq",
         "visits_done",
         "visits_required",
         "wait_token",
         "waiting",
-        "window",
         "workers",
     )
     urgent = False  # read by Team.submit / reassign
@@ -107,7 +111,11 @@ class Child:
         self.care_rng: Any = None  # the episode's own stream (type, length, return home)
         self.visits_required = 0
         self.visits_done = 0
-        self.window: tuple[float, float, float, float] | None = None  # visit window being checked
+        self.last_visit = now  # when the last visit was made (entry before the first)
+        self.visit_mark = (0.0, 0.0)  # (working time, hours given) at the last visit
+        self.visit_due: tuple | None = None  # (due, plan number, times pushed back[, hours needed])
+        self.visit_seq = 0
+        self.outside = False  # the placement is outside the municipality (travel time per visit)
 
     def age(self, now: float) -> float:
         return self.age_entry + (now - self.entered) / YEAR

@@ -22,7 +22,10 @@ the window [t0, t1]:
 - ``children_3plus_placements_share``: of the children in care at some time in
   the window, the share with three or more placements (all their episodes, up
   to t1; the model's memory starts at time 0);
-- ``visits_done_share``: visit windows ending in the window that had their visit;
+- visits (``visit_kpis``): ``visits_done_share``, the visits due in the window
+  that were made when due (not pushed back); ``visits_per_child_year``;
+  ``visits_4plus_share``, of the children in care through a whole year of the
+  window (one episode), the share visited at least ``visits_per_year`` times in it;
 - ``emergency_placement_share``: needs for an own foster home in the window
   that found none free (with breakdowns off and no planned moves: Erlang B);
   ``acute_placements_per_year``: immediate protection placements;
@@ -50,7 +53,7 @@ from simlib.model.records import (
     PlacementCaseworkerChange,
     PlacementNeed,
     PlacementSpell,
-    VisitWindow,
+    VisitRecord,
 )
 
 if TYPE_CHECKING:
@@ -91,6 +94,7 @@ def flush(system: PlacementSystem) -> None:
     system.flushed = True
     now = system.env.now
     for child in system.in_care.values():
+        system.visits.close(child, now)
         system.end_spell(child, "open")
         system.log_episode(child, now, "open")
     system.in_home.flush()
@@ -124,9 +128,7 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     counts = before.reindex(present).fillna(0)
     out["children_3plus_placements_share"] = float((counts >= 3).mean()) if len(counts) else NAN
 
-    visits = rec.frame(VisitWindow)
-    due = visits[(visits["end"] >= t0) & (visits["end"] <= t1)]
-    out["visits_done_share"] = float(due["done"].mean()) if len(due) else NAN
+    out.update(visit_kpis(rec.frame(VisitRecord), spells, t0, t1, child_years, system.cfg.visits_per_year))
 
     needs = rec.frame(PlacementNeed)
     needs = needs[(needs["time"] >= t0) & (needs["time"] < t1)]
@@ -149,6 +151,33 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     in_home = rec.frame(InHomeSpell)
     ih_days = _overlap(in_home["start"].to_numpy(float), in_home["end"].to_numpy(float), t0, t1)
     out["in_home_active_mean"] = float(ih_days.sum()) / span
+    return out
+
+
+def visit_kpis(
+    visits: pd.DataFrame, spells: pd.DataFrame, t0: float, t1: float, child_years: float, required: float
+) -> dict[str, float]:
+    """Visits made on time, visits per child-year, and the share of children with enough visits a year."""
+    done = visits["done"].astype(bool)
+    due = visits[(visits["due"] >= t0) & (visits["due"] < t1)]
+    made = visits[done & (visits["made"] >= t0) & (visits["made"] < t1)]
+    out = {
+        "visits_done_share": float((due["done"].astype(bool) & (due["pushed_back"] == 0)).mean()) if len(due) else NAN,
+        "visits_per_child_year": len(made) / child_years if child_years > 0 else NAN,
+    }
+    episodes = spells.groupby(["child", "episode"]).agg(start=("start", "min"), end=("end", "max"))
+    made_all = visits[done]
+    whole, enough = 0, 0
+    for k in range(int((t1 - t0) // YEAR + 1e-9)):
+        a, b = t0 + k * YEAR, t0 + (k + 1) * YEAR
+        through = episodes[(episodes["start"] <= a) & (episodes["end"] >= b)]
+        if not len(through):
+            continue
+        in_year = made_all[(made_all["made"] >= a) & (made_all["made"] < b)]
+        counts = in_year.groupby(["child", "episode"]).size().reindex(through.index, fill_value=0)
+        whole += len(counts)
+        enough += int((counts >= required).sum())
+    out["visits_4plus_share"] = enough / whole if whole and required > 0 else NAN
     return out
 
 

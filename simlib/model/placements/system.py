@@ -52,7 +52,7 @@ from simlib.model.units import DAYS_PER_MONTH, YEAR
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
-    from simlib.scenario.schema import PlacementMix, Placements
+    from simlib.scenario.placement_sections import PlacementMix, Placements
 
 MARKS_PER_DRAW = 4  # breakdown marks drawn at once per child (few children break down more often)
 RESIDUAL_CANDIDATES = 512  # candidate lengths per child in care at time 0 (length-biased resampling)
@@ -100,7 +100,7 @@ class PlacementSystem:
         self.rng = ctx.streams["placement"]
         self.log = ctx.recorder.log
         self.team = ctx.teams["placement"]
-        self.places = Places(ctx, after=self.after, on_moved=self.update_hazard)
+        self.places = Places(ctx, after=self.after, on_moved=self._moved)
         self.pool = self.places.pool
         self.visits = VisitBook(ctx, self.cfg, after=self.after, on_missed_change=self.update_hazard)
         self.in_care: dict[int, Child] = {}
@@ -193,9 +193,14 @@ class PlacementSystem:
         job = Job(INF, _never_done, child)  # open-ended: the child's follow-up while in care
         child.job = job
         self.team.submit(job)
-        self.visits.open_window(child)
+        self.visits.start(child)
         self.update_hazard(child, fresh=True)
         return child
+
+    def _moved(self, child: Child) -> None:
+        """A child moved: the hazard's place factor, and an early visit in the new place."""
+        self.update_hazard(child)
+        self.visits.moved(child)
 
     # --- events ---------------------------------------------------------------------
     def _breakdown(self, child: Child) -> None:
@@ -217,6 +222,7 @@ class PlacementSystem:
             stops = child.bd_rng.random() < self.cfg.foster_homes.leave_after_breakdown
             self.places.after_breakdown(old_home, child, stops)
         self.update_hazard(child, fresh=True)
+        self.visits.moved(child)
 
     def _episode_ends(self, child: Child) -> None:
         if not child.active:
@@ -227,6 +233,7 @@ class PlacementSystem:
             self.entries.after_reunification(child, child.care_rng)
 
     def leave_care(self, child: Child, reason: str) -> None:
+        self.visits.close(child, self.env.now)
         self.places.end_spell(child, reason)
         self.places.release(child)
         child.active = False
