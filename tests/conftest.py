@@ -47,6 +47,8 @@ TIERS = {
     "test_readme.py": "functional",
     "test_ci_policy.py": "unit",
     "test_dashboard.py": "unit",
+    "test_progress.py": "functional",
+    "test_cli_output.py": "functional",
 }
 
 

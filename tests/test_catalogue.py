@@ -192,9 +192,11 @@ def test_params_command_prints_markdown_csv_and_checks(tmp_path: Path):
     md = runner.invoke(app, ["params", "baseline"])
     assert md.exit_code == 0, md.output
     assert "| `referrals.per_year` | 4032 |" in md.stdout
-    csv = runner.invoke(app, ["params", "policy/cap-12", "--format", "csv", "--check"])
+    csv = runner.invoke(app, ["params", "policy/cap-12", "--format", "csv"])
     assert csv.exit_code == 0
     assert csv.stdout.splitlines()[0] == ",".join(parameters.COLUMNS)
+    checked = runner.invoke(app, ["params", "policy/cap-12", "--check"])  # only problems, else one ok line
+    assert checked.exit_code == 0 and len(checked.stdout.splitlines()) == 1, checked.stdout
     child = _write(tmp_path, "child.yaml", f"extends: {BASELINE}\nreferrals:\n  per_year: 5000\n")
     bad = runner.invoke(app, ["params", str(child), "--check"])
     assert bad.exit_code == 2

@@ -32,6 +32,7 @@ import pandas as pd
 
 from simlib.analysis.derived import results_with_derived
 from simlib.experiments.intervals import t_interval
+from simlib.experiments.report import fmt
 from simlib.scenario.schema import Scenario
 
 TARGETS = Path(__file__).resolve().parents[1] / "data" / "calibration_targets.csv"
@@ -195,34 +196,39 @@ def calibrate(
     jobs: int = 1,
     dask: str | None = None,
     targets: pd.DataFrame | None = None,
+    *,
+    warmup: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Run the scenario and return the calibration table (see ``compare``)."""
     from simlib.experiments import run
 
-    results = run(scenario, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask)
+    results = run(scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask, progress=progress)
     per_rep = results_with_derived(results)
     return compare(per_rep, results.scenario, load_targets() if targets is None else targets)
 
 
-def to_text(table: pd.DataFrame, scenario_name: str, reps: int) -> str:
-    """A plain-text report for the terminal."""
+def to_text(table: pd.DataFrame, scenario_name: str, reps: int, label: Callable[[str], str] | None = None) -> str:
+    """A plain-text report for the terminal; ``label`` names each measure (the CLI passes
+    the catalogue's labels with units), numbers in four significant digits."""
+    name = label or str
     lines = [
         f"Calibration of {scenario_name}: model mean [95% CI] over {reps} replications vs published range",
         "",
     ]
-    width = max(len(t) for t in table["target"])
+    width = max(len(name(t)) for t in table["target"])
     for row in table.itertuples(index=False):
         target = (
-            _fmt(row.target_low)
+            fmt(row.target_low)
             if row.target_low == row.target_high
-            else f"{_fmt(row.target_low)}-{_fmt(row.target_high)}"
+            else f"{fmt(row.target_low)} to {fmt(row.target_high)}"
         )
         if row.status == "not modelled":
             model = f"-  ({row.method})"
         else:
-            model = f"{_fmt(row.model_mean)} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+            model = f"{fmt(row.model_mean)} [{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
         lines.append(
-            f"{row.target:<{width}}  {row.status:<12}  target {target:<11} model {model}  ({row.year})"
+            f"{name(row.target):<{width}}  {row.status:<12}  target {target:<13} model {model}  ({row.year})"
         )
     lines.append("")
     lines.append(
@@ -234,10 +240,3 @@ def to_text(table: pd.DataFrame, scenario_name: str, reps: int) -> str:
     )
     return "\n".join(lines)
 
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "nan"
-    if abs(x) >= 100:
-        return f"{x:,.0f}".replace(",", " ")
-    return f"{x:.3g}"

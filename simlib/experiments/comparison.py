@@ -133,7 +133,7 @@ def compare(
     warmup: str | None = None,
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     series: bool = False,
     precision: float | None = None,
     precision_abs: dict[str, float] | None = None,

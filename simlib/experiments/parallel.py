@@ -19,9 +19,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from simlib.experiments import progress as prog
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,13 +67,16 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _worker_init() -> None:
-    """Pool worker initializer: leave Ctrl-C to the parent, and die with it (on Linux).
+def _worker_init(slots: Any = None, counter: Any = None) -> None:
+    """Pool worker initializer: leave Ctrl-C to the parent, and die with it (on Linux);
+    report the progress of a running replication into a slot of ``slots``.
 
     The parent stops the pool on Ctrl-C; workers that also caught it would print
     tracebacks. Without the death signal a sweep killed with SIGKILL would leave
     its workers computing a chunk that nobody will collect.
     """
+    if slots is not None:
+        prog.install_slots(slots, counter)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
@@ -95,32 +100,14 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    """Worker side: run one chunk of tasks in order."""
-    return [fn(item) for item in items]
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    """A tqdm bar with ETA on stderr; off when ``enabled`` is false or stderr is not a terminal.
-
-    The bar runs without tqdm's monitor thread, so that this process stays
-    single-threaded and can still fork pool workers afterwards.
-    """
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    class Bar(tqdm):  # type: ignore[misc, type-arg]
-        monitor_interval = 0
-
-    return Bar(total=total, desc=desc, unit="rep", file=sys.stderr, disable=None, dynamic_ncols=True)
+    """Worker side: run one chunk of tasks in order (the slot counts the finished ones
+    plus the running one's fraction, and is cleared when the chunk goes back)."""
+    out = []
+    for done, item in enumerate(items):
+        prog.report_base(done)
+        out.append(fn(item))
+    prog.clear_slot()
+    return out
 
 
 def execute(
@@ -128,7 +115,7 @@ def execute(
     tasks: Sequence[T],
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     desc: str = "replications",
     on_result: Callable[[int, R], None] | None = None,
     chunk_size: int | None = None,
@@ -139,6 +126,8 @@ def execute(
     ``jobs`` > 1 uses a local process pool; ``dask`` is a scheduler address or
     ``"local"`` (a LocalCluster of ``jobs`` worker processes, at least 2).
     ``on_result(index, result)`` runs in this process as each result arrives.
+    ``progress``: a bar or log lines (``simlib.experiments.progress``); None shows it
+    in notebooks only.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -154,19 +143,23 @@ def execute(
 
     def start_bar() -> None:
         nonlocal bar
-        bar = progress_bar(len(tasks), desc, progress)
+        bar = prog.display(len(tasks), desc, progress)
 
     try:
         if dask is not None:
             _execute_dask(fn, tasks, jobs, dask, deliver, chunk_size, start_bar)
         elif jobs == 1 or len(tasks) <= 1:
             start_bar()
-            for i, task in enumerate(tasks):
-                deliver(range(i, i + 1), [fn(task)])
+            with prog.local_reports(bar):
+                for i, task in enumerate(tasks):
+                    deliver(range(i, i + 1), [fn(task)])
         else:
             chunks = chunked(len(tasks), jobs, chunk_size)
             workers = min(jobs, len(chunks))
-            pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_worker_init)
+            context = pool_context()
+            slots, counter = context.Array("d", workers, lock=False), context.Value("i", 0)
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                       initargs=(slots, counter))
             try:
                 # Forked workers share the parent's objects copy-on-write; without
                 # freeze() their garbage collector touches (and so copies) every page
@@ -177,8 +170,12 @@ def execute(
                 finally:
                     gc.unfreeze()
                 start_bar()  # after the workers started: the bar's monitor thread must not be forked
-                for future in as_completed(futures):
-                    deliver(futures[future], future.result())
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, timeout=prog.POLL_S, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        deliver(futures[future], future.result())
+                    bar.running(sum(slots))
             except BaseException:
                 _stop_pool(pool)
                 raise

@@ -9,7 +9,7 @@ the frames are always sorted by replication, so they are identical bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from simlib.experiments import precision as precision_mode
+from simlib.experiments import progress
 from simlib.experiments import report
 from simlib.experiments.intervals import summarise
 from simlib.experiments.parallel import execute
@@ -85,13 +86,16 @@ class Results:
         return report.html_table(self.summary(), repr(self))
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int,
-                    warmup_days: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, warmup_days: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One replication as tidy frames (the unit of work for pools and clusters).
 
-    ``warmup_days`` imposes a warm-up cut (a comparison's common one, see paired.py).
+    ``warmup_days`` imposes a warm-up cut (a comparison's common one, see paired.py);
+    ``on_progress`` hears the simulated fraction done each week (progress bars).
     """
-    out = simulate(scenario, seed, replication, warmup_days)
+    out = simulate(scenario, seed, replication, warmup_days, on_progress=on_progress)
     name, digest = scenario.name, scenario_hash(scenario)
     kpis = pd.DataFrame(
         [(name, digest, replication, seed, k, float(v)) for k, v in out.kpis.items()], columns=KPI_COLUMNS
@@ -116,7 +120,8 @@ class ReplicationTask:
 
 def replication_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run one task (module level, so pools and Dask can pickle it)."""
-    kpis, series = run_replication(task.scenario, task.seed, task.replication, task.warmup_days)
+    kpis, series = run_replication(task.scenario, task.seed, task.replication, task.warmup_days,
+                                   on_progress=progress.report)
     return kpis, (series if task.with_series else None)
 
 
@@ -163,7 +168,7 @@ def run_all(
     seed: int = 2024,
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     series: bool = True,
 ) -> list[Results]:
     """Replications 0..reps-1 of several resolved scenarios with one seed, in one pool.
@@ -186,7 +191,7 @@ def run(
     warmup: str | None = None,
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     series: bool = True,
     precision: float | None = None,
     precision_abs: dict[str, float] | None = None,

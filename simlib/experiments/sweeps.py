@@ -125,7 +125,7 @@ def sweep(
     warmup: str | None = None,
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     sample: str | None = None,
     n: int | None = None,
     ranges: Mapping[str, tuple[float, float]] | None = None,

@@ -8,7 +8,7 @@ early when the queue grows without bound, and computes the KPIs after the run.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +133,9 @@ def snapshot(ctx: SimContext) -> None:
     rec.weekly.append(row)
 
 
-def weekly_sampler(ctx: SimContext, horizon: float, run_out_end: float):
+def weekly_sampler(
+    ctx: SimContext, horizon: float, run_out_end: float, on_progress: Callable[[float], None] | None = None
+):
     """Weekly snapshots; flag instability, stop a runaway run, end the run-out when all is decided.
 
     Unstable: more open investigations per investigator than
@@ -142,7 +144,9 @@ def weekly_sampler(ctx: SimContext, horizon: float, run_out_end: float):
     is not cut short. Only a runaway run, past ``horizon.stop_queue_per_server``,
     is stopped (bounded work), and says so (``Recorder.stopped_early``).
     After the horizon no referral arrives (the run-out); the run ends once no
-    investigation or screening is open, or at ``run_out_end``.
+    investigation or screening is open, or at ``run_out_end``. ``on_progress(f)`` hears
+    each week how far the run is (simulated time over its longest length); it only
+    reads the clock, so it cannot change a result.
     """
     env = ctx.env
     rec = ctx.recorder
@@ -154,6 +158,8 @@ def weekly_sampler(ctx: SimContext, horizon: float, run_out_end: float):
     guard = sc.horizon.stop_queue_per_server
     while True:
         now = env.now
+        if on_progress is not None:
+            on_progress(now / run_out_end if run_out_end > 0 else 1.0)
         if now <= horizon:
             snapshot(ctx)
             open_cases = inv.queued + inv.in_work
@@ -193,12 +199,15 @@ def _sparse_gc() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def simulate(scenario: Scenario, seed: int, replication: int = 0,
-             warmup_days: float | None = None) -> ReplicationOutput:
+def simulate(
+    scenario: Scenario, seed: int, replication: int = 0, warmup_days: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> ReplicationOutput:
     """Run one replication and compute its KPIs after the warm-up.
 
     ``warmup_days`` imposes the warm-up cut instead of the scenario's rule (a
-    comparison's common cut); the run itself does not depend on it.
+    comparison's common cut); the run itself does not depend on it. ``on_progress``
+    hears the fraction of simulated time done, each simulated week (progress bars).
     """
     ctx = build_context(scenario, seed, replication)
     if scenario.staff.dynamics:
@@ -215,7 +224,7 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0,
     horizon = scenario.horizon.years * YEAR
     run_out_end = horizon + scenario.horizon.run_out_years * YEAR
     env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r), until=horizon))
-    env.process(weekly_sampler(ctx, horizon, run_out_end))
+    env.process(weekly_sampler(ctx, horizon, run_out_end, on_progress))
     call_in(env, horizon, snapshot, ctx)  # the window ends exactly at the horizon
     if scenario.horizon.run_out_years == 0:
         call_in(env, horizon, _stop, ctx)

@@ -66,12 +66,17 @@ def format_table(frame: pd.DataFrame, base_name: str, lang: str = "en") -> str:
 
 
 def run_headline(out_dir: Path, reps: int = 10, seed: int = 2024, jobs: int = 1,
-                 years: float | None = None, command: str | None = None) -> Headline:
-    """Run the headline comparison and write brief-en.html, brief-sv.html and headline.png."""
+                 years: float | None = None, command: str | None = None, *,
+                 overrides: list[str] | None = None, warmup: str | None = None, dask: str | None = None,
+                 progress: bool | None = None) -> Headline:
+    """Run the headline comparison and write brief-en.html, brief-sv.html and headline.png.
+
+    ``overrides`` ("KEY=VALUE", as --set) apply to all three scenarios; ``progress``
+    shows a bar (or log lines) while the replications run."""
     paths = [bundled_dir() / f"{name}.yaml" for name in HEADLINE_SCENARIOS]
-    loaded = [load(p) for p in paths]
+    loaded = [load(p, overrides or []) for p in paths]
     cmp = compare(loaded[0].scenario, [x.scenario for x in loaded[1:]], reps=reps, seed=seed, jobs=jobs,
-                  years=years, series=True)
+                  years=years, warmup=warmup, dask=dask, progress=progress, series=True)
     diffs = cmp.summary()
     frame = headline_frame(cmp.base.summary(), {n: r.summary() for n, r in cmp.alternatives.items()}, diffs)
     out_dir.mkdir(parents=True, exist_ok=True)

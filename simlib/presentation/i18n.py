@@ -128,13 +128,18 @@ def table_label(name: str, lang: str = "en") -> str:
 
     The command line prints values as stored (a share as 0.73, costs in SEK), so a
     display unit such as "%" or "SEK m/year" would mislabel them; those get "share"
-    or no unit. Unknown names stay as they are.
+    or no unit. Measures derived from KPIs (calibration, national) take their label and
+    unit from ``metric.<name>``. Unknown names stay as they are.
     """
     if not has(f"kpi.{name}.label"):
+        if has(f"metric.{name}.label"):
+            return f"{t(f'metric.{name}.label', lang)} ({t(f'metric.{name}.unit', lang)})"
         return name
     f = kpi_format(name)
     if f.share:
         return f"{kpi_label(name, lang)} (share)"
+    if f.scale == kpi_registry.SEK_SCALE:  # stored in SEK, shown elsewhere in millions
+        return f"{kpi_label(name, lang)} ({t('lang.sek_per_year', lang)})"
     unit = kpi_unit(name, lang) if f.scale == 1.0 else ""
     return f"{kpi_label(name, lang)} ({unit})" if unit else kpi_label(name, lang)
 

@@ -227,14 +227,22 @@ def make_brief(
     years: float | None = None,
     jobs: int = 1,
     command: str | None = None,
+    *,
+    overrides: list[str] | None = None,
+    warmup: str | None = None,
+    dask: str | None = None,
+    progress: bool | None = None,
 ) -> Brief:
-    """Load the scenario files, run the paired comparison (``compare``) and render the brief."""
+    """Load the scenario files, run the paired comparison (``compare``) and render the brief.
+
+    ``overrides`` ("KEY=VALUE", as --set) apply to every scenario; ``progress`` shows a
+    bar (or log lines) while the replications run."""
     i18n.check_lang(lang)
-    loaded_base = load(base)
-    loaded_alts = [load(a) for a in alts]
+    loaded_base = load(base, overrides or [])
+    loaded_alts = [load(a, overrides or []) for a in alts]
     cmp = compare(
         loaded_base.scenario, [la.scenario for la in loaded_alts], reps=reps, seed=seed, jobs=jobs,
-        years=years, series=True,
+        years=years, warmup=warmup, dask=dask, progress=progress, series=True,
     )
     files = [*loaded_base.files, *(f for la in loaded_alts for f in la.files)]
     return build_brief(

@@ -7,6 +7,7 @@ by ``simlib.presentation.cli``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from enum import Enum
@@ -20,7 +21,20 @@ from simlib.analysis import calibration, parameters
 from simlib.analysis.national import load_municipalities
 from simlib.analysis.national import national as run_national
 from simlib.presentation import national_report
-from simlib.presentation.cli.errors import UserError, check_run_options, check_writable, command_app
+from simlib.presentation.cli.errors import UserError, check_writable, command_app
+from simlib.presentation.cli.options import (
+    DaskOpt,
+    JobsOpt,
+    KpiOpt,
+    QuietOpt,
+    SeedOpt,
+    SetOpt,
+    WarmupOpt,
+    YearsOpt,
+    check,
+    check_kpis,
+)
+from simlib.presentation.i18n import table_label
 from simlib.scenario import load
 
 app = command_app()
@@ -37,31 +51,8 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
-Reps = Annotated[
-    int,
-    typer.Option("--reps", "-r", min=2, help="Replications per scenario (at least 2 for a CI)."),
-]
-Seed = Annotated[
-    int,
-    typer.Option(
-        "--seed", help="Base seed; replication r uses SeedSequence(seed, spawn_key=(r,))."
-    ),
-]
-Years = Annotated[
-    float | None,
-    typer.Option(
-        "--years", help="Simulated years per replication (default: the scenario's horizon)."
-    ),
-]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Local worker processes.")]
-Dask = Annotated[
-    str | None,
-    typer.Option(
-        "--dask",
-        metavar="ADDRESS",
-        help="Run on dask.distributed: a scheduler address, or 'local'.",
-    ),
-]
+# calibrate and national need two replications at least, for an interval
+Reps = Annotated[int, typer.Option("--reps", "-r", min=2, help="Replications per scenario (at least 2 for a CI).")]
 
 
 @app.command()
@@ -75,7 +66,7 @@ def params(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Exit with status 2 if a number lacks its source or assumption."
+            "--check", help="Print only problems: numbers without a source or assumption (exit 2), else one ok line."
         ),
     ] = False,
 ) -> None:
@@ -84,15 +75,17 @@ def params(
     docs/parameters.md is `simlib params baseline > docs/parameters.md`.
     """
     loaded = load(scenario)
+    if check:
+        problems = parameters.missing_provenance(loaded)
+        if problems:
+            raise UserError(*problems)
+        typer.echo(f"ok {scenario}: every number has a source or a stated assumption")
+        return
     table = parameters.parameter_table(loaded)
     if format is ParamsFormat.csv:
         typer.echo(parameters.to_csv(table), nl=False)
     else:
         typer.echo(parameters.to_markdown(table, loaded.scenario.name), nl=False)
-    if check:
-        problems = parameters.missing_provenance(loaded)
-        if problems:
-            raise UserError(*problems)
 
 
 @app.command()
@@ -100,23 +93,30 @@ def calibrate(
     scenario: Annotated[
         str, typer.Argument(help="A scenario file, or a bundled name.")
     ] = "baseline",
+    set_: SetOpt = None,
     reps: Reps = 10,
-    seed: Seed = 2024,
-    years: Years = None,
-    jobs: Jobs = 1,
-    dask: Dask = None,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
+    kpi: KpiOpt = None,
 ) -> None:
     """Compare a scenario's KPIs (mean and 95% CI) with Swedish public figures.
 
     Each target is marked within / borderline / outside its published range, or
     'not modelled' when the scenario switches the mechanism off. Reports; never tunes.
     """
-    check_run_options(reps, jobs, years, seed=seed)
-    loaded = load(scenario)
+    check(reps, jobs, years, seed, warmup, min_reps=2)
+    kpi = check_kpis(kpi)
+    loaded = load(scenario, set_ or [])
     table = calibration.calibrate(
-        loaded.scenario, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask
+        loaded.scenario, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask, warmup=warmup, progress=not quiet
     )
+    if kpi is not None:
+        table = table[table["target"].isin(kpi)]
     if format is ReportFormat.csv:
         typer.echo(table.to_csv(index=False), nl=False)
     elif format is ReportFormat.json:
@@ -128,7 +128,7 @@ def calibrate(
             )
         )
     else:
-        typer.echo(calibration.to_text(table, loaded.scenario.name, reps))
+        typer.echo(calibration.to_text(table, loaded.scenario.name, reps, label=table_label))
 
 
 @app.command()
@@ -140,11 +140,12 @@ def national(
             metavar="[SCENARIO]...",
         ),
     ] = None,
+    set_: SetOpt = None,
     reps: Reps = 5,
-    seed: Seed = 2024,
-    years: Years = None,
-    jobs: Jobs = 1,
-    dask: Dask = None,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
     only: Annotated[
         str | None,
         typer.Option("--only", help="Comma-separated municipality codes or SKR groups (e.g. 2403,C9): a part of Sweden."),
@@ -157,7 +158,9 @@ def national(
         bool, typer.Option("--per-municipality", help="Print each municipality's means instead (csv/json/table).")
     ] = False,
     format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
+    kpi: KpiOpt = None,
 ) -> None:
     """Run all 290 municipalities x scenarios; national totals and paired differences with 95% CIs.
 
@@ -167,9 +170,12 @@ def national(
     (posts, SEK bn a year) are against the first scenario. Municipalities with an
     unstable replication are named and left out of every total.
     """
-    check_run_options(reps, jobs, years, min_reps=2, seed=seed)
+    from simlib.experiments.replications import resolve
+
+    check(reps, jobs, years, seed, warmup, min_reps=2)
+    kpi = check_kpis(kpi)
     names = scenarios or ["baseline"]
-    loaded = [load(s).scenario for s in names]
+    loaded = [resolve(load(s, set_ or []).scenario, warmup=warmup) for s in names]
     if len({sc.name for sc in loaded}) < len(loaded):
         raise UserError("two scenarios have the same metadata.name; give each a distinct name")
     table = load_municipalities()
@@ -185,6 +191,10 @@ def national(
     res = run_national(loaded, reps=reps, seed=seed, years=years, jobs=jobs, dask=dask,
                        municipalities=table, progress=not quiet, store=store)
     order = [sc.name for sc in loaded]
+    if kpi is not None:  # --kpi: only these measures, in every format
+        res = dataclasses.replace(res, totals=res.totals[res.totals["kpi"].isin(kpi)],
+                                  differences=res.differences[res.differences["kpi"].isin(kpi)],
+                                  per_rep=res.per_rep[res.per_rep["kpi"].isin(kpi)])
     if per_municipality:
         frame = res.per_municipality
     else:

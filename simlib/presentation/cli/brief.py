@@ -13,7 +13,18 @@ from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli.errors import UserError, check_run_options, command_app
+from simlib.presentation.cli.errors import UserError, command_app
+from simlib.presentation.cli.options import (
+    DaskOpt,
+    JobsOpt,
+    QuietOpt,
+    RepsOpt,
+    SeedOpt,
+    SetOpt,
+    WarmupOpt,
+    YearsOpt,
+    check,
+)
 
 app = command_app()
 
@@ -29,12 +40,14 @@ def brief(
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("brief.html"),
     lang: Annotated[str, typer.Option("--lang", "-l", help="Language of the brief: sv or en.")] = "sv",
-    reps: Annotated[int, typer.Option("--reps", "-r", help="Replications per scenario.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed (common random numbers across scenarios).")] = 2024,
-    years: Annotated[
-        float | None, typer.Option("--years", help="Simulated years (overrides horizon.years).", show_default=False)
-    ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine.")] = 1,
+    set_: SetOpt = None,
+    reps: RepsOpt = 10,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
     pdf: Annotated[
         Path | None, typer.Option("--pdf", help="Also print the brief to this PDF (needs Chromium).", show_default=False)
     ] = None,
@@ -44,12 +57,13 @@ def brief(
     """
     if lang not in LANGS:
         raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
-    check_run_options(reps, jobs, years, seed=seed)
+    check(reps, jobs, years, seed, warmup)
     from simlib.presentation.brief import find_chromium, make_brief, print_pdf, shell_command
 
     if pdf is not None and find_chromium() is None:
         raise UserError("--pdf: headless Chromium is not installed (apt-get install chromium)")
-    result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs, command=shell_command())
+    result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs,
+                        command=shell_command(), overrides=set_, warmup=warmup, dask=dask, progress=not quiet)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(result.html, encoding="utf-8")
     typer.echo(f"wrote {output}")

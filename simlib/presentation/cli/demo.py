@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from simlib.presentation.cli.errors import check_run_options, command_app
+from simlib.presentation.cli.errors import command_app
+from simlib.presentation.cli.options import (
+    DaskOpt,
+    JobsOpt,
+    QuietOpt,
+    RepsOpt,
+    SeedOpt,
+    SetOpt,
+    WarmupOpt,
+    YearsOpt,
+    check,
+)
 
 app = command_app()
 
@@ -15,19 +26,26 @@ app = command_app()
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the brief and figure.")] = Path("out"),
-    reps: Annotated[int, typer.Option("--reps", "-r", help="Replications per scenario.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed (common random numbers).")] = 2024,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine.")] = 2,
+    set_: SetOpt = None,
+    reps: RepsOpt = 10,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Today's rules against hard caseload caps of 15 and 12: key KPIs with 95% CIs, a brief in
-    Swedish and English and a figure under --out."""
-    check_run_options(reps, jobs, min_reps=2, seed=seed)  # two replications at least, for an interval
+    Swedish and English and a figure under --out (make demo adds --jobs 2)."""
+    check(reps, jobs, years, seed, warmup, min_reps=2)  # two replications at least, for an interval
     from simlib.presentation.brief import shell_command
     from simlib.presentation.demo import HEADLINE_SCENARIOS, run_headline
 
-    typer.echo(f"Comparing {', '.join(HEADLINE_SCENARIOS)}: {reps} replications each, seed {seed}, "
-               "common random numbers ...", err=True)
-    result = run_headline(out, reps=reps, seed=seed, jobs=jobs, command=shell_command())
+    if not quiet:
+        typer.echo(f"Comparing {', '.join(HEADLINE_SCENARIOS)}: {reps} replications each, seed {seed}, "
+                   "common random numbers ...", err=True)
+    result = run_headline(out, reps=reps, seed=seed, jobs=jobs, years=years, command=shell_command(),
+                          overrides=set_, warmup=warmup, dask=dask, progress=not quiet)
     typer.echo(result.table)
     for path in result.files:
         typer.echo(f"wrote {path}")

@@ -17,38 +17,29 @@ import typer
 
 from simlib.scenario.loader import parse_value
 from simlib.presentation.i18n import table_label
-from simlib.presentation.cli.errors import UserError, check_run_options, check_writable, command_app
+from simlib.presentation.cli.errors import UserError, check_writable, command_app
+from simlib.presentation.cli.options import (
+    DaskOpt,
+    JobsOpt,
+    KpiOpt,
+    QuietOpt,
+    RepsOpt,
+    SeedOpt,
+    SetOpt,
+    WarmupOpt,
+    YearsOpt,
+    check,
+    check_kpis,
+)
 
 app = command_app()
 
 FORMATS = ("table", "json", "csv")
-WARMUPS = ("fixed", "mser5")
 
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", "-s", metavar="KEY=VALUE", show_default=False,
-                 help="Override a value by its dotted key, e.g. investigation.caseload_cap=15 (repeatable)."),
-]
-RepsOpt = Annotated[int, typer.Option("--reps", "-r", help="Replications (seeds derived from --seed and the index).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Base seed; replication r uses SeedSequence(seed, spawn_key=(r,)).")]
-YearsOpt = Annotated[
-    float | None, typer.Option("--years", help="Simulated years (overrides horizon.years).", show_default=False)
-]
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine.")]
-DaskOpt = Annotated[
-    str | None,
-    typer.Option("--dask", metavar="ADDRESS|local", show_default=False,
-                 help="Run on dask.distributed: a scheduler address, or 'local' for a LocalCluster of --jobs processes."),
-]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", show_default=False)
 ]
-WarmupOpt = Annotated[
-    str | None,
-    typer.Option("--warmup", help="Warm-up rule: fixed (horizon.warmup_years) or mser5.", show_default=False),
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes on stderr.")]
 PrecisionAbsOpt = Annotated[
     list[str] | None,
     typer.Option("--precision-abs", metavar="KPI=HALF_WIDTH", show_default=False,
@@ -63,13 +54,11 @@ def _check_common(
     reps: int, jobs: int, years: float | None, fmt: str, warmup: str | None, seed: int | None = None,
     output: Path | None = None, store: Path | None = None,
 ) -> None:
-    check_run_options(reps, jobs, years, seed=seed)
+    check(reps, jobs, years, seed if seed is not None else 0, warmup)
     check_writable(output, "--output")
     check_writable(store, "--store", folder=True)
     if fmt not in FORMATS:
         raise UserError(f"--format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if warmup is not None and warmup not in WARMUPS:
-        raise UserError(f"--warmup: must be one of {', '.join(WARMUPS)}, got {warmup!r}")
 
 
 def parse_grid(items: list[str]) -> dict[str, list[Any]]:
@@ -110,13 +99,30 @@ def _library_errors(exc: Exception) -> UserError:
 
 
 # --- output -------------------------------------------------------------------------------
-def _render(result: Any, fmt: str) -> str:
-    """A result of the results family (same verbs for run and compare) as table, json or csv."""
+def _render(result: Any, fmt: str, kpis: list[str] | None = None) -> str:
+    """A result of the results family (same verbs for run, compare and sweep) as table, json
+    or csv; ``kpis`` (--kpi) keeps only those KPIs in every format."""
     if fmt == "json":
-        return json.dumps(result.to_json_dict(), indent=2) + "\n"
+        return json.dumps(_only(result.to_json_dict(), kpis), indent=2) + "\n"
     if fmt == "csv":
-        return result.kpis.to_csv(index=False)
-    return result.report(label=table_label)
+        frame = result.kpis
+        return (frame if kpis is None else frame[frame["kpi"].isin(kpis)]).to_csv(index=False)
+    return result.report(kpis=kpis, label=table_label)
+
+
+def _only(tree: Any, kpis: list[str] | None) -> Any:
+    """A JSON result with only the chosen KPIs: every mapping keyed by KPI names is filtered."""
+    if kpis is None:
+        return tree
+    if isinstance(tree, list):
+        return [_only(x, kpis) for x in tree]
+    if not isinstance(tree, dict):
+        return tree
+    from simlib.model.kpi_registry import NAMES
+
+    if tree and all(k in NAMES for k in tree):
+        return {k: v for k, v in tree.items() if k in kpis}
+    return {k: _only(v, kpis) for k, v in tree.items()}
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -152,15 +158,19 @@ def run(
                      help="Add replications until each chosen KPI's 95% half-width is within this share of its mean."),
     ] = None,
     max_reps: Annotated[int, typer.Option("--max-reps", help="Cap on replications in precision mode.")] = 100,
-    kpi: Annotated[
-        list[str] | None,
-        typer.Option("--kpi", show_default=False, help="KPI checked by --precision (repeatable; default: headline KPIs)."),
-    ] = None,
+    kpi: KpiOpt = None,
     warmup: WarmupOpt = None,
     quiet: QuietOpt = False,
     precision_abs: PrecisionAbsOpt = None,
+    precision_kpi: Annotated[
+        list[str] | None,
+        typer.Option("--precision-kpi", show_default=False,
+                     help="KPI precision mode checks (repeatable; default: the --kpi ones, else headline KPIs)."),
+    ] = None,
 ) -> None:
     """Run replications of a scenario and print each KPI's mean with a 95% t-interval.
+
+    --kpi shows only those KPIs; --precision checks --precision-kpi, else the --kpi ones, else headline KPIs.
 
     json: {"scenario", "scenario_hash", "seed", "reps", "kpis": {kpi: {"mean", "ci_low", "ci_high", "n"}}};
     csv: one row per replication and KPI.
@@ -170,6 +180,7 @@ def run(
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output)
     absolute = parse_precision_abs(precision_abs or [])
+    kpi = check_kpis(kpi)
     if precision is not None and not (0 < precision < 1e6):
         raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
     if (precision is not None or absolute) and max_reps < reps:
@@ -179,13 +190,13 @@ def run(
         results = run_replications(
             loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask,
             progress=not quiet, series=False, precision=precision, precision_abs=absolute or None,
-            max_reps=max_reps, precision_kpis=kpi,
+            max_reps=max_reps, precision_kpis=precision_kpi or kpi,
         )
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
     if "precision" in results.extras:
         _note(results.extras["precision"].describe(), quiet)
-    _emit(_render(results, fmt), output)
+    _emit(_render(results, fmt, kpi), output)
 
 
 @app.command()
@@ -217,6 +228,7 @@ def compare(
         typer.Option("--precision-kpi", show_default=False,
                      help="KPI whose difference precision mode checks (repeatable; default: headline KPIs)."),
     ] = None,
+    kpi: KpiOpt = None,
 ) -> None:
     """Compare alternatives with a base under common random numbers: paired differences (alt - base) with 95% CIs.
 
@@ -233,18 +245,19 @@ def compare(
         raise UserError(f"--precision: must be above 0 (e.g. 0.05), got {precision:g}")
     if (precision is not None or absolute) and max_reps < reps:
         raise UserError(f"--max-reps: must be at least --reps ({reps}), got {max_reps}")
+    kpi = check_kpis(kpi)
     base_sc = load(base, set_ or []).scenario
     alt_scs = [load(a, set_ or []).scenario for a in alternatives]
     try:
         result = compare_scenarios(base_sc, alt_scs, reps=reps, seed=seed, years=years, warmup=warmup,
                                    jobs=jobs, dask=dask, progress=not quiet, precision=precision,
                                    precision_abs=absolute or None, max_reps=max_reps,
-                                   precision_kpis=precision_kpi)
+                                   precision_kpis=precision_kpi or kpi)
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
     if "precision" in result.extras:
         _note(result.extras["precision"].describe(), quiet)
-    _emit(_render(result, fmt), output)
+    _emit(_render(result, fmt, kpi), output)
 
 
 def parse_precision_abs(items: list[str]) -> dict[str, float]:
@@ -295,6 +308,7 @@ def sweep(
     output: OutputOpt = None,
     warmup: WarmupOpt = None,
     quiet: QuietOpt = False,
+    kpi: KpiOpt = None,
 ) -> None:
     """Run a grid or sample of scenarios x replications, resumably, and summarise each point.
 
@@ -306,6 +320,7 @@ def sweep(
     from simlib.experiments import sweep as run_sweep
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output, store)
+    kpi = check_kpis(kpi)
     if sample is not None and sample not in ("lhs", "sobol"):
         raise UserError(f"--sample: must be lhs or sobol, got {sample!r}")
     if n < 1:
@@ -333,13 +348,7 @@ def sweep(
         raise _library_errors(exc) from None
     if store is not None:
         _note(f"results in {store}", quiet)
-    if fmt == "csv":
-        text = results.kpis.to_csv(index=False)
-    elif fmt == "json":
-        text = json.dumps(results.to_json_dict(), indent=2) + "\n"
-    else:
-        text = results.report(label=table_label)
-    _emit(text, output)
+    _emit(_render(results, fmt, kpi), output)
 
 
 def _sweep_base(scenario: str, sets: list[str], grid: dict[str, list[Any]]) -> Any:
