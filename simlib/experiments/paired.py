@@ -47,7 +47,7 @@ def run_batch(
     *,
     jobs: int = 1,
     dask: str | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     series: bool = False,
 ) -> list[list[Part]]:
     """Replications ``first..last-1`` of every scenario, each replication over one common window.
