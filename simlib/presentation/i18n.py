@@ -138,8 +138,6 @@ def table_label(name: str, lang: str = "en") -> str:
     f = kpi_format(name)
     if f.share:
         return f"{kpi_label(name, lang)} (share)"
-    if f.scale == kpi_registry.SEK_SCALE:  # stored in SEK, shown elsewhere in millions
-        return f"{kpi_label(name, lang)} ({t('lang.sek_per_year', lang)})"
     unit = kpi_unit(name, lang) if f.scale == 1.0 else ""
     return f"{kpi_label(name, lang)} ({unit})" if unit else kpi_label(name, lang)
 
