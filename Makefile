@@ -34,10 +34,14 @@ backtest-update: venv
 	$(BIN)/python -m tests.backtest_cases update
 
 # pytest exits 5 when it collects nothing: no benchmarks yet is not a failure.
+# Instruction counts (valgrind; skipped without it) do not move with the machine's load:
+# BENCH_TREES="../old-checkout" compares this tree with older ones (e.g. `git worktree add`).
+BENCH_TREES ?=
 bench: venv
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist || test $$? -eq 5
 	$(BIN)/python benchmarks/bench_experiments.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_instructions.py $(foreach t,$(BENCH_TREES),--tree $(t)) $(if $(BENCH_TREES),--tree .)
 
 # Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -1,0 +1,142 @@
+"""Instruction counts of the model's hot path under valgrind (callgrind): a load-proof benchmark.
+
+Wall time on a shared machine moves by +-20% with the load; the number of
+instructions a run executes does not (same seed, same hash seed, same code:
+the same count to a fraction of a percent; the same bare loop measured after
+two trees' set-ups differed by 0.4%). Each workload runs in a fresh
+``python`` under ``valgrind --tool=callgrind`` twice: once with only the set-up
+(imports, scenario, a tiny warm-up replication that loads the lazily imported
+parts) and once with the measured run added; the difference is the run's cost.
+
+Workloads: ``mmc`` (the M/M/c reduction, scenarios/textbook/mmc.yaml, over
+``--mmc-years``), ``bare`` (``test_bench_model.bare_simpy_mmc``, the bare SimPy
+M/M/c loop with the same lambda, mu, c and horizon: the yardstick of ``make
+bench``'s M/M/c ratio, taken from this repository for every tree) and ``baseline``
+(one replication of the baseline over ``--baseline-years``, a quarter-year warm-up).
+
+Give ``--tree`` several times to compare code versions (each a source tree
+whose ``simlib`` is put first on PYTHONPATH, e.g. ``git worktree add`` of
+older commits); the first tree is the reference for the ratios. Without
+valgrind the script says so and exits 0 (``make bench`` goes on).
+
+Usage: ``python benchmarks/bench_instructions.py [--tree DIR]... [--mmc-years 3] [--baseline-years 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 1
+
+# The child program: set-up always, the measured run only when asked (argv[2] == "measure").
+CHILD = r'''
+import sys
+sys.path.insert(0, sys.argv[6])  # this repository's benchmarks/: the same bare loop for every tree
+from test_bench_model import bare_simpy_mmc as bare
+from simlib.model import simulate
+from simlib.scenario.loader import load_scenario, with_overrides
+
+work, measure, mmc_years, base_years, seed = sys.argv[1], sys.argv[2] == "measure", float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+
+
+if work in ("mmc", "bare"):
+    sc = with_overrides(load_scenario("textbook/mmc"), {"horizon.years": mmc_years, "horizon.warmup_years": 1})
+    tiny = with_overrides(sc, {"horizon.years": 2.0, "referrals.per_year": 40})
+else:
+    sc = with_overrides(load_scenario("baseline"), {"horizon.years": base_years, "horizon.warmup_years": 0.25})
+    tiny = with_overrides(sc, {"horizon.years": 1.0, "referrals.per_year": 40})
+lam = sc.referrals.per_year / 365.0
+mu = sc.staff.hours_per_day / sc.investigation.hours.mean
+c = int(sc.staff.investigators_fte)
+if work == "bare":
+    bare(lam, mu, c, 30.0, seed + 1)  # warm-up
+else:
+    simulate(tiny, seed + 1, 0)  # loads what the first replication imports lazily
+if measure:
+    if work == "bare":
+        n = bare(lam, mu, c, mmc_years * 365.0, seed)
+    else:
+        out = simulate(sc, seed, 0)
+        n = len(out.recorder.investigations)
+    print(f"customers={n}")
+import simlib
+print(f"simlib={simlib.__file__}")
+'''
+
+
+def instructions(tree: Path, work: str, measure: bool, args: argparse.Namespace) -> tuple[int, int | None]:
+    """Instructions (Ir) of one child run under callgrind, and the customers it served (if measured)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out_file = Path(tmp) / "callgrind.out"
+        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        cmd = [
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--dump-line=no",
+            sys.executable, "-c", CHILD, work, "measure" if measure else "setup",
+            str(args.mmc_years), str(args.baseline_years), str(SEED), str(ROOT / "benchmarks"),
+        ]
+        # run in the empty temporary folder: with -c, the working folder comes first on sys.path
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tmp)
+        if done.returncode != 0:
+            raise SystemExit(f"{work} failed in {tree}:\n{done.stderr[-2000:]}")
+        total = None
+        for line in done.stderr.splitlines():
+            if "Collected" in line:
+                total = int(line.split(":")[-1].strip().replace(",", ""))
+        if total is None:
+            raise SystemExit(f"no instruction count in callgrind's output:\n{done.stderr[-2000:]}")
+        loaded = next((x.split("=", 1)[1] for x in done.stdout.split() if x.startswith("simlib=")), "")
+        if not Path(loaded).resolve().is_relative_to(tree):
+            raise SystemExit(f"the child imported simlib from {loaded}, not from {tree}")
+        customers = next((int(x.split("=")[1]) for x in done.stdout.split() if x.startswith("customers=")), None)
+        return total, customers
+
+
+def measure(tree: Path, work: str, args: argparse.Namespace) -> dict[str, float]:
+    setup, _ = instructions(tree, work, False, args)
+    full, customers = instructions(tree, work, True, args)
+    return {"instructions": full - setup, "customers": customers or 0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", action="append", type=Path, help="source tree to measure (repeat; default: this one)")
+    parser.add_argument("--mmc-years", type=float, default=3.0)
+    parser.add_argument("--baseline-years", type=float, default=1.0)
+    parser.add_argument("--work", action="append", choices=["mmc", "bare", "baseline"])
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("bench_instructions: valgrind is not installed; instruction counts skipped")
+        return 0
+    trees = [t.resolve() for t in (args.tree or [ROOT])]
+    works = args.work or ["mmc", "bare", "baseline"]
+    results: dict[tuple[Path, str], dict[str, float]] = {}
+    for tree in trees:
+        for work in works:
+            r = results[tree, work] = measure(tree, work, args)
+            print(f"{tree.name}: {work}: {r['instructions']:,} instructions, {r['customers']:,} customers", flush=True)
+    ref = trees[0]
+    for tree in trees:
+        line = [tree.name]
+        if {"mmc", "bare"} <= set(works):
+            m, b = results[tree, "mmc"], results[tree, "bare"]
+            # customers per instruction, model over bare SimPy: the M/M/c ratio of make bench, load-free
+            ratio = (m["customers"] / m["instructions"]) / (b["customers"] / b["instructions"])
+            line.append(f"M/M/c ratio {ratio:.3f} (model {m['instructions'] / m['customers']:,.0f} vs bare "
+                        f"{b['instructions'] / b['customers']:,.0f} instructions per customer)")
+        for work in ("mmc", "baseline"):
+            if work in works and tree != ref:
+                line.append(f"{work} {results[tree, work]['instructions'] / results[ref, work]['instructions']:.3f}x of {ref.name}")
+        print("; ".join(line))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
