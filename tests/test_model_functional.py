@@ -144,7 +144,7 @@ def test_seasonality_by_thinning_matches_monthly_multipliers() -> None:
     ctx.env.run(until=years * 365.0)
     counts = np.bincount([month_of(t) for t in times], minlength=12)
     lengths = np.diff([*MONTH_STARTS, 365])
-    rate = sc.referrals.per_year / 365.0
+    rate = sc.referrals.per_year * (1.0 - sc.referrals.failure_demand_share) / 365.0  # the model adds the rest
     for m in range(12):
         expected = rate * sc.referrals.seasonality[m] * lengths[m] * years
         low, high = stats.poisson.ppf([0.0005, 0.9995], expected)

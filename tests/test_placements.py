@@ -70,6 +70,9 @@ def needs_only(base: Scenario, **placement: Any) -> Scenario:
         "screening.enabled": False,
         "investigation.hours": {"kind": "deterministic", "value": 0.01},
         "investigation.max_pace_hours_per_day": None,
+        "investigation.external_wait_days": None,  # decided as soon as the work is done
+        "investigation.quality.rereferral_share_at_zero": 0.0,  # no failure demand: needs stay Poisson
+        "referrals.failure_demand_share": 0.0,
         "investigation.coordination_hours_per_case_week": 0.0,
         "investigation.caseload_cap": None,
         "investigation.cap_mode": "none",

@@ -177,7 +177,7 @@ class Caseworker:
         dt = now - self.last_clock
         self.case_area += n * dt
         if self.team is not None:
-            self.team.add_level_time(n, dt)
+            self.team.add_level_time(n, dt, self.capacity > 0.0)  # caseload means: staff at work
         self.last_clock = now
         w = self.work_time(now)
         if w != self.last_work_time:

@@ -56,7 +56,7 @@ STREAMS = (
 
 
 # Append only: a purpose's position fixes the seeds of its child-keyed streams.
-CHILD_PURPOSES = ("care", "breakdown", "visits", "in_home", "re_entry")
+CHILD_PURPOSES = ("care", "breakdown", "visits", "in_home", "re_entry", "rereferral")
 
 
 def child_key(child: int) -> int:

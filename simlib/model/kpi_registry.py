@@ -96,6 +96,8 @@ KPIS: tuple[Kpi, ...] = (
     _K("balans_growth_per_year", "investigation", "rate", 0, "lower", headline=8, key=19, dashboard=1, national="sum"),
     _K("cohort_undecided_share", "investigation", "share", 1, "lower"),
     _K("rushed_share", "investigation", "share", 1, "lower"),
+    _K("re_referral_12m_share", "investigation", "share", 1, "lower", national="mean"),
+    _K("investigation_quality_mean", "investigation", "share", 0, "higher"),
     _K("caseload_mean", "investigation", "count", 1, "lower",
        headline=7, key=8, summary=5, required=5, demo=7, dashboard=8, national="mean"),
     _K("caseload_p90", "investigation", "count", 1, "lower", key=9),
@@ -114,6 +116,8 @@ KPIS: tuple[Kpi, ...] = (
     _K("turnover_per_year", "workforce", "rate", 1, "lower", percent=True,
        key=10, summary=6, required=6, demo=8, national="mean"),
     _K("staff_under_1y_share", "workforce", "share", 0, "lower", key=11, national="mean"),
+    _K("investigators_under_1y_share", "workforce", "share", 0, "lower", national="mean"),
+    _K("replacement_cost_sek_per_year", "workforce", "SEK", 2, "lower", national="sum"),
     _K("consultant_share", "workforce", "share", 1, "lower"),
     _K("sick_leave_share", "workforce", "share", 1, "lower"),
     _K("consultant_cost_sek_per_year", "workforce", "SEK", 1, "lower", key=18, national="sum"),
@@ -151,6 +155,7 @@ KPIS: tuple[Kpi, ...] = (
     _K("emergency_place_occupancy_mean", "placements", "share", 0, "none"),
     # caseworker continuity (all roles)
     _K("caseworker_changes_per_child_year", "continuity", "rate", 2, "lower", key=15),
+    _K("investigation_unassigned_time_share", "continuity", "share", 1, "lower"),
     # the run itself
     _K("unstable", "run", "flag", 0, "lower", dashboard=2, national="mean"),
     _K("stopped_early", "run", "flag", 0, "lower"),

@@ -10,7 +10,9 @@ Pure functions of the records and an explicit reporting window [t0, t1]:
   leaving out the cases still waiting;
 - event counts use the events that *start* in the window (arrivals, openings);
 - time averages use the weekly cumulative areas (a snapshot at t1), so they are
-  exact; ``balans_growth_per_year`` is the balans's least-squares slope.
+  exact; ``balans_growth_per_year`` is the balans's least-squares slope;
+- caseload means and percentiles are over investigators at work (an absent
+  caseworker holding stalled cases carries no caseload);
 Names are MODEL.md section 5's public contract.
 """
 
@@ -139,14 +141,17 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out["cohort_undecided_share"] = len(open_in) / n_cohort if n_cohort else NAN
     out["investigations_per_year"] = n_cohort / years
     out["rushed_share"] = float(opened_in["rushed"].mean()) if len(opened_in) else NAN
+    out["investigation_quality_mean"] = float(opened_in["quality"].mean()) if len(opened_in) else NAN
+    out["re_referral_12m_share"] = _re_referral_share(all_refs, ctx, inv, t0, t1)
 
     weekly = rec.weekly_frame()
     i0, i1 = _window_areas(weekly, t0, t1)
     span = float(weekly["day"].iloc[i1] - weekly["day"].iloc[i0])
     if span > 0:
         out["balans_mean"] = float(weekly["balans_area"].iloc[i1] - weekly["balans_area"].iloc[i0]) / span
-        l1 = np.asarray(weekly["level_time"].iloc[i1], dtype=float)
-        l0 = np.asarray(weekly["level_time"].iloc[i0], dtype=float)
+        # caseloads over the investigators at work (an absent one's stalled cases are not a caseload)
+        l1 = np.asarray(weekly["level_time_work"].iloc[i1], dtype=float)
+        l0 = np.asarray(weekly["level_time_work"].iloc[i0], dtype=float)
         width = max(len(l0), len(l1))
         levels = np.pad(l1, (0, width - len(l1))) - np.pad(l0, (0, width - len(l0)))
         cap = cap_rule(sc, "investigation").reported_cap
@@ -161,6 +166,31 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out["reporting_years"] = max(t1 - t0, 0.0) / YEAR
     out["warmup_years"] = t0 / YEAR
     return out
+
+
+def _re_referral_share(refs: pd.DataFrame, ctx: SimContext, inv: pd.DataFrame, t0: float, t1: float) -> float:
+    """Share of investigations closed in the window followed by a referral about the same child within 12 months.
+
+    Closed in [t0, t1 - 1 year], so that the whole year after lies before the
+    horizon (no referral arrives in the run-out); with a window under a year,
+    closed in [t0, t1] with whatever follow-up there is (a lower bound).
+    Every later referral counts, whatever it leads to (DfE's re-referral rate).
+    """
+    end = t1 - YEAR if t1 - YEAR > t0 else t1
+    closed = inv[(inv["decided"] >= t0) & (inv["decided"] < end)]
+    if closed.empty:
+        return NAN
+    pending = [(r.child, r.arrived) for r in ctx.open_screenings.values()]
+    child = np.concatenate([refs["child"].to_numpy(float), [c for c, _ in pending]])
+    time = np.concatenate([refs["arrived"].to_numpy(float), [t for _, t in pending]])
+    span = 1e5  # days: far beyond any run, so child x span + time sorts by child, then time
+    keys = np.sort(child * span + time)
+    d = closed["child"].to_numpy(float) * span + closed["decided"].to_numpy(float)
+    nxt = np.searchsorted(keys, d, side="right")  # first referral about the child after the decision
+    found = nxt < len(keys)
+    gap = np.full(len(d), np.inf)
+    gap[found] = keys[nxt[found]] - d[found]
+    return float((gap <= YEAR).mean())
 
 
 def _share_within(durations: np.ndarray, deadline: float, decided: int) -> float:

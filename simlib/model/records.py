@@ -68,6 +68,7 @@ class CaseworkerChange(NamedTuple):
 class Resignation(NamedTuple):
     time: float
     role: str
+    internal: bool = False  # a move to another unit of the municipality, not a resignation
 
 
 class Departure(NamedTuple):

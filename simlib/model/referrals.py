@@ -92,7 +92,8 @@ def referral_arrivals(
     peak = max(multipliers)
     if peak <= 0.0:
         return
-    peak_rate = cfg.per_year / 365.0 * peak
+    # the model itself brings failure_demand_share of per_year back as re-referrals (failure_demand.py)
+    peak_rate = cfg.per_year * (1.0 - cfg.failure_demand_share) / 365.0 * peak
     children = ChildRegistry(ctx)
     # one block-drawn sequence per purpose; each is used once per referral, kept or not
     gap = draws(partial(arrivals.exponential, 1.0 / peak_rate))

@@ -19,6 +19,7 @@ import simpy
 from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
 from simlib.model.context import SimContext, make_streams
+from simlib.model import failure_demand
 from simlib.model.investigation import join_open_investigation, open_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
@@ -126,6 +127,7 @@ def snapshot(ctx: SimContext) -> None:
         "investigators": inv.size,
         "balans_area": inv.queue_len.area_at(env.now),
         "level_time": list(inv.level_time),
+        "level_time_work": list(inv.level_time_work),
         "screenings_open": intake.in_work + intake.queued,
     }
     for fn in ctx.weekly_extras:
@@ -223,6 +225,7 @@ def simulate(
     env = ctx.env
     horizon = scenario.horizon.years * YEAR
     run_out_end = horizon + scenario.horizon.run_out_years * YEAR
+    failure_demand.install(ctx, lambda r: _on_referral(ctx, r), horizon)
     env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r), until=horizon))
     env.process(weekly_sampler(ctx, horizon, run_out_end, on_progress))
     call_in(env, horizon, snapshot, ctx)  # the window ends exactly at the horizon
@@ -236,6 +239,6 @@ def simulate(
     weekly = rec.weekly_frame()
     t0 = warmup_cut(scenario, weekly, t1, at=warmup_days)
     kpis = compute_kpis(ctx, t0, t1)
-    series = weekly.drop(columns=["level_time", "balans_area"])
+    series = weekly.drop(columns=["level_time", "level_time_work", "balans_area"])
     series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
     return ReplicationOutput(kpis, series, rec, t0, env.now)

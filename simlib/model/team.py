@@ -61,14 +61,18 @@ class Team:
         self.urgent: deque[Job] = deque()
         self.normal: deque[Job] = deque()
         self.queue_len = TimeWeighted(ctx.env.now)
-        self.level_time: list[float] = [0.0] * 64
+        self.level_time: list[float] = [0.0] * 64  # time each caseworker spent with n cases
+        self.level_time_work: list[float] = [0.0] * 64  # the same, while at work (not absent)
         self.in_work = 0
 
     # --- accounting -------------------------------------------------------
-    def add_level_time(self, n: int, dt: float) -> None:
+    def add_level_time(self, n: int, dt: float, at_work: bool = True) -> None:
         if n >= len(self.level_time):
             self.level_time.extend([0.0] * (n + 1 - len(self.level_time)))
+            self.level_time_work.extend([0.0] * (n + 1 - len(self.level_time_work)))
         self.level_time[n] += dt
+        if at_work:
+            self.level_time_work[n] += dt
 
     def flush(self) -> None:
         """Bring every caseworker's integrals up to now (for a snapshot)."""

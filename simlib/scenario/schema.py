@@ -85,6 +85,8 @@ class Referrals(Section):
     known_child_share: Share
     urgent_share: Share
     age_0_12_share: Share
+    # share of per_year the model generates itself (re-referrals after thin investigations)
+    failure_demand_share: Annotated[float, Strict(), Field(ge=0, lt=1, allow_inf_nan=False)]
 
     @field_validator("seasonality")
     @classmethod
@@ -120,11 +122,15 @@ class Quality(Section):
     depth = min(1, hours the case got / (hours needed x full_contact_ratio)),
     times ``novice_alone_complex_factor`` for a complex case done by a novice
     without a mentor, times (sustainable / caseload)^overload_elasticity above
-    the sustainable caseload (``child_heard``).
+    the sustainable caseload (``child_heard``). A decided investigation brings
+    its child back within 12 months with chance
+    rereferral_share_at_zero x (1 - quality) (failure demand).
     """
 
     full_contact_ratio: Annotated[float, Strict(), Field(ge=1, le=10, allow_inf_nan=False)]
     novice_alone_complex_factor: Share
+    # chance that an investigation of quality 0 brings its child back within 12 months
+    rereferral_share_at_zero: Share
 
 
 class Outcome(Section):
@@ -172,6 +178,14 @@ class RoleShares(Section):
         return self
 
 
+class RoleRates(Section):
+    """A rate a year per role (not shares: they need not sum to 1)."""
+
+    intake: Rate
+    investigation: Rate
+    placement: Rate
+
+
 class SickLeave(Section):
     enabled: StrictBool
     short_spells_per_year: Rate
@@ -207,8 +221,16 @@ class Staff(Section):
     mentoring_hours_per_week: Annotated[float, Strict(), Field(ge=0, le=40, allow_inf_nan=False)]
     initial_under_1y_share: Share
     turnover_per_year: Rate
+    # moves to another unit of the municipality, per role, on top of resignations
+    internal_move_per_year: RoleRates
+    # roles a new graduate is hired into (investigation is the usual entry post)
+    entry_roles: tuple[Literal["intake", "investigation", "placement"], ...]
     first_year_turnover_factor: Multiplier
+    mentoring_turnover_factor: Multiplier
     overload_turnover_factor: Multiplier
+    # waiting cases per caseworker counted into the caseload that drives the hazards
+    balans_pressure_weight: Annotated[float, Strict(), Field(ge=0, le=10, allow_inf_nan=False)]
+    replacement_cost_sek: Annotated[float, Strict(), Field(ge=0, le=1e8, allow_inf_nan=False)]
     retention_premium_share: Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
     retention_turnover_elasticity: Annotated[float, Strict(), Field(ge=0, le=20, allow_inf_nan=False)]
     notice_days: Annotated[float, Strict(), Field(ge=0, le=365, allow_inf_nan=False)]

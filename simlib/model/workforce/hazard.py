@@ -1,7 +1,7 @@
 """Exact hazards of the workforce stage: a clock for piecewise-constant risks, the overload factor.
 
-Resignations and long sick leave have a risk that changes with a caseworker's
-recent caseload. Rather than polling, a ``HazardClock`` draws one Exp(1)
+Leaving a post (resignation or an internal move) and long sick leave have a
+risk that changes with a caseworker's recent caseload. Rather than polling, a ``HazardClock`` draws one Exp(1)
 threshold and fires when the integrated hazard reaches it; when the rate
 changes (a monthly caseload review, a tenure anniversary) the clock spends what
 has accrued and reschedules one timer. For a piecewise-constant hazard this is
@@ -17,7 +17,6 @@ import numpy as np
 import simpy
 
 from simlib.model.schedule import Call, call_in
-
 
 
 class HazardClock:
@@ -67,8 +66,12 @@ class HazardClock:
 
 
 def overload_multiplier(load: float, reference: float | None, factor_at_double: float) -> float:
-    """Linear in the excess load: 1 at or below ``reference``, ``factor_at_double`` at twice it."""
-    if reference is None or reference <= 0.0:
+    """Log-linear in the caseload carried: 1 at ``reference``, ``factor_at_double`` at twice it.
+
+    ``factor_at_double ** (load / reference - 1)``: the risk responds over the
+    whole range of caseloads that occurs (lower below the reference, higher
+    above it), not only past a threshold; 1 everywhere when the factor is 1.
+    """
+    if reference is None or reference <= 0.0 or factor_at_double == 1.0:
         return 1.0
-    excess = load / reference - 1.0
-    return 1.0 + (factor_at_double - 1.0) * excess if excess > 0.0 else 1.0
+    return factor_at_double ** (load / reference - 1.0)

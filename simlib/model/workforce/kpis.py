@@ -10,8 +10,10 @@ consultants; mentoring and sick-leave costs are parts of the salaries.
 Caseworker changes are shared with later stages: any stage that moves a child's
 case to another caseworker calls ``reassign_jobs`` (or ``record_caseworker_change``),
 and adds a weekly column ``open_case_days_<role>`` with the cumulative
-child-days of its open cases; ``caseworker_changes_per_child_year`` divides the
-one by the other over the reporting window.
+child-days of its cases *with a caseworker*; ``caseworker_changes_per_child_year``
+divides the one by the other over the reporting window (issue 14: a child
+waiting in the balans has no caseworker to change, so that time is not in the
+denominator; ``investigation_unassigned_time_share`` reports it separately).
 """
 
 from __future__ import annotations
@@ -50,11 +52,9 @@ def reassign_jobs(ctx: SimContext, team: Team, jobs: list[Job]) -> None:
 
 
 def investigation_case_days(ctx: SimContext) -> float:
-    """Cumulative child-days of open investigations (waiting in balans or in work)."""
+    """Cumulative child-days of investigations with a caseworker (time waiting in the balans is not)."""
     team = ctx.teams["investigation"]
-    now = ctx.env.now
-    in_work = sum(n * t for n, t in enumerate(team.level_time) if t)
-    return team.queue_len.area_at(now) + in_work
+    return sum(n * t for n, t in enumerate(team.level_time) if t)
 
 
 def _week_rows(weekly: Any, t0: float, t1: float) -> tuple[int, int]:
@@ -127,8 +127,14 @@ def dynamic_kpis(
     cost_consultant: float,
     t0: float,
     t1: float,
+    replacement_cost: float = 0.0,
 ) -> dict[str, float]:
-    """Workforce KPIs of a run with staff dynamics, over [t0, t1]."""
+    """Workforce KPIs of a run with staff dynamics, over [t0, t1].
+
+    ``turnover_per_year`` counts everyone who left a post (resignations and moves
+    to other units, as the public 27% does); each leaver costs ``replacement_cost``
+    (recruitment and induction), part of ``cost_sek_per_year``.
+    """
     span = t1 - t0
     nan = float("nan")
     out: dict[str, float] = {"fte_funded": float(sum(fte_by_role.values()))}
@@ -140,6 +146,7 @@ def dynamic_kpis(
             "consultant_share", "sick_leave_share", "hiring_frozen_post_share", "salary_cost_sek_per_year",
             "consultant_cost_sek_per_year", "cost_sek_per_year", "mentoring_cost_sek_per_year",
             "sick_leave_cost_sek_per_year", "staff_under_1y_share", "caseworker_changes_per_child_year",
+            "investigators_under_1y_share", "replacement_cost_sek_per_year", "investigation_unassigned_time_share",
         )
         return {**out, **dict.fromkeys(keys, nan)}
     a = ledger.window(t0, t1)
@@ -157,39 +164,63 @@ def dynamic_kpis(
     out["hiring_frozen_post_share"] = a["frozen"] / posts_area if posts_area > 0 else nan
     salaries = a["employed"] * cost_employee / span
     consultants = a["consultants"] * cost_consultant / span
+    replacement = leaves * replacement_cost / (span / YEAR)
     out["salary_cost_sek_per_year"] = salaries
     out["consultant_cost_sek_per_year"] = consultants
-    out["cost_sek_per_year"] = salaries + consultants
+    out["replacement_cost_sek_per_year"] = replacement
+    out["cost_sek_per_year"] = salaries + consultants + replacement
     out["mentoring_cost_sek_per_year"] = a["mentoring"] * ledger.mentoring_fte * cost_employee / span
     out["sick_leave_cost_sek_per_year"] = a["absent"] * cost_employee / span
     out["staff_under_1y_share"] = _tenure_share(ctx, t0, t1)
-    out["caseworker_changes_per_child_year"] = caseworker_changes_per_child_year(ctx, t0, t1)
+    out["investigators_under_1y_share"] = _tenure_share(ctx, t0, t1, "investigators_under_1y", "investigators_employed")
+    out.update(continuity_kpis(ctx, t0, t1))
     return out
 
 
-def _tenure_share(ctx: SimContext, t0: float, t1: float) -> float:
-    """Mean over the weekly samples in the window of the under-one-year share of employees."""
+def continuity_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
+    """Caseworker changes per child-year *with* a caseworker, and the share of open time unassigned."""
     weekly = ctx.recorder.weekly_frame()
-    if weekly.empty or "staff_under_1y" not in weekly:
+    out = {"caseworker_changes_per_child_year": caseworker_changes_per_child_year(ctx, t0, t1)}
+    if weekly.empty or "balans_area" not in weekly:
+        out["investigation_unassigned_time_share"] = float("nan")
+        return out
+    i0, i1 = _week_rows(weekly, t0, t1)
+    waiting = float(weekly["balans_area"].iloc[i1] - weekly["balans_area"].iloc[i0])
+    col = OPEN_CASE_DAYS_PREFIX + "investigation"
+    assigned = float(weekly[col].iloc[i1] - weekly[col].iloc[i0]) if col in weekly else float("nan")
+    total = waiting + assigned
+    out["investigation_unassigned_time_share"] = waiting / total if total > 0 else float("nan")
+    return out
+
+
+def _tenure_share(ctx: SimContext, t0: float, t1: float, under: str = "staff_under_1y",
+                  employed: str = "staff_employed") -> float:
+    """Mean over the weekly samples in the window of the under-one-year-in-the-post share."""
+    weekly = ctx.recorder.weekly_frame()
+    if weekly.empty or under not in weekly:
         return float("nan")
     rows = weekly[(weekly["day"] >= t0 - 1e-9) & (weekly["day"] <= t1)]
-    employed = rows["staff_under_1y"] + rows["staff_1_5y"] + rows["staff_over_5y"]
-    ok = employed > 0
-    return float((rows["staff_under_1y"][ok] / employed[ok]).mean()) if ok.any() else float("nan")
+    total = rows[employed] if employed in rows else rows["staff_under_1y"] + rows["staff_1_5y"] + rows["staff_over_5y"]
+    ok = total > 0
+    return float((rows[under][ok] / total[ok]).mean()) if ok.any() else float("nan")
 
 
-def tenure_bands(now: float, hired: Iterable[float]) -> dict[str, int]:
-    """Headcount by experience band: under 1 year, 1-5 years, over 5 years."""
-    under = mid = over = 0
-    for h in hired:
-        years = (now - h) / YEAR
+def tenure_bands(now: float, started: Iterable[tuple[float, str]]) -> dict[str, int]:
+    """Headcount by time in the post (under 1 year, 1-5, over 5), and investigators under 1 year."""
+    under = mid = over = inv = inv_under = 0
+    for t, role in started:
+        years = (now - t) / YEAR
         if years < 1.0:
             under += 1
         elif years <= 5.0:
             mid += 1
         else:
             over += 1
-    return {"staff_under_1y": under, "staff_1_5y": mid, "staff_over_5y": over}
+        if role == "investigation":
+            inv += 1
+            inv_under += years < 1.0
+    return {"staff_under_1y": under, "staff_1_5y": mid, "staff_over_5y": over,
+            "investigators_under_1y": inv_under, "investigators_employed": inv}
 
 
 def install_fixed(ctx: SimContext) -> None:
@@ -203,6 +234,8 @@ def install_fixed(ctx: SimContext) -> None:
             "staff_under_1y": 0,
             "staff_1_5y": 0,
             "staff_over_5y": int(fte),
+            "investigators_under_1y": 0,
+            "investigators_employed": staffed.get("investigation", 0),
             "fte_working": fte,
             "posts": fte,
             "vacancies": 0,
@@ -220,6 +253,8 @@ def install_fixed(ctx: SimContext) -> None:
             "vacancy_share": 0.0,
             "turnover_per_year": 0.0,
             "staff_under_1y_share": 0.0,
+            "investigators_under_1y_share": 0.0,
+            "replacement_cost_sek_per_year": 0.0,
             "consultant_share": 0.0,
             "sick_leave_share": 0.0,
             "cost_sek_per_year": fte * cost,
@@ -228,7 +263,7 @@ def install_fixed(ctx: SimContext) -> None:
         }
         for role, n in staffed.items():
             out[f"fte_funded_{role}"] = float(n)
-        out["caseworker_changes_per_child_year"] = caseworker_changes_per_child_year(c, t0, t1)
+        out.update(continuity_kpis(c, t0, t1))
         return out
 
     ctx.weekly_extras.append(weekly)

@@ -1,12 +1,18 @@
 """Posts and employees (MODEL.md 3.5): hires, tenure, resignations, departures, vacancies.
 
 A caseload cap is only as good as the staff behind it. The budget funds whole
-posts per role; each post is held by an employee or vacant. Employees resign
-with a hazard that rises with their recent caseload (overload -> resignations
--> vacancies -> more overload), work a notice period, and leave their cases to
-colleagues (each a caseworker change for the child). A vacancy is filled after
-a time-to-fill draw, by a new graduate (ramping up over the novice months,
-mentored if mentoring is on) or an experienced hire. Employees take short and
+posts per role; each post is held by an employee or vacant. Employees leave
+their post - resigning (``staff.turnover_per_year``) or moving to another unit
+(``staff.internal_move_per_year``, per role: investigation is the entry post) -
+with a hazard higher in their first year in the post and rising with the
+caseload they carry and the team's balans (overload -> departures -> vacancies
+-> more overload), work a notice period, and leave their cases to colleagues
+(each a caseworker change for the child). A vacancy is filled after a
+time-to-fill draw, by a new graduate in an entry role (ramping up over the
+novice months, mentored if mentoring is on; a mentored novice leaves less
+often) or an experienced hire; every hire is new in the post (tenure in the
+post is what ``staff_under_1y_share`` counts, experience what productivity
+follows). Employees take short and
 long sick leave (long-term risk rising with overload); an absent caseworker's
 cases stall and are reassigned after ``staff.reassign_after_days``. Consultants
 bridge vacancies at a premium, and a budget overrun freezes hiring. Sick
@@ -86,6 +92,7 @@ class Staffer:
     __slots__ = (
         "absent",
         "absent_until",
+        "started",
         "graduate",
         "in_notice",
         "last_area",
@@ -102,9 +109,10 @@ class Staffer:
         "worker",
     )
 
-    def __init__(self, worker: Caseworker, post: Post, graduate: bool) -> None:
+    def __init__(self, worker: Caseworker, post: Post, graduate: bool, started: float) -> None:
         self.worker = worker
         self.post = post
+        self.started = started  # when the employee took this post (tenure in the post)
         self.graduate = graduate
         self.in_notice = False
         self.absent = False
@@ -141,6 +149,7 @@ class Workforce:
         self.mentor_hours = staff.mentoring_hours_per_week / per_week  # per mentee per working day
         self.ledger.mentoring_fte = self.mentor_hours / staff.hours_per_day
         self.retention = max(0.0, 1.0 - staff.retention_turnover_elasticity * staff.retention_premium_share)
+        self.moves = staff.internal_move_per_year
         self.refs = {role: overload_reference(sc, role) for role in ROLES}
         self.params = {role: role_work_params(sc, role, per_week) for role in ROLES}
         entropy = [int(ctx.streams[s].integers(2**63)) for s in ("workforce", "sick_leave", "consultants")]
@@ -169,10 +178,13 @@ class Workforce:
         for post in self.posts:
             rng = post.rng
             if rng.random() < s.initial_under_1y_share:
-                experience = rng.uniform(0.0, YEAR)
+                tenure = rng.uniform(0.0, YEAR)
+                graduate = post.role in s.entry_roles and rng.random() < s.new_graduate_share
+                experience = tenure if graduate else self._prior_experience(rng)
             else:
                 experience = self._prior_experience(rng)
-            self._employ(post, experience, graduate=experience < self.novice_days)
+                tenure = YEAR + (experience - YEAR) * rng.random()  # over a year in the post
+            self._employ(post, experience, graduate=experience < self.novice_days, tenure=tenure)
         self.starting = False
         for st in list(self.staffers):  # mentors exist only once everyone is in post
             if st.graduate:
@@ -194,10 +206,10 @@ class Workforce:
         self.next_wid += 1
         return w
 
-    def _employ(self, post: Post, experience: float, graduate: bool) -> None:
+    def _employ(self, post: Post, experience: float, graduate: bool, tenure: float = 0.0) -> None:
         now = self.env.now
         w = self._new_worker(post.role, experience)
-        st = Staffer(w, post, graduate)
+        st = Staffer(w, post, graduate, now - tenure)
         post.employee = st
         self.staffers.append(st)
         st.quit = HazardClock(self.env, post.rng, lambda: self._resign(st))
@@ -210,8 +222,8 @@ class Workforce:
             self._schedule_tenure_steps(st)
             if not self.starting:
                 self.mentoring.find(st)
-        elif now - w.hired_at < YEAR:
-            call_at(self.env, w.hired_at + YEAR, lambda: self._refresh(st))
+        if now - st.started < YEAR:  # the first year in the post ends
+            call_at(self.env, st.started + YEAR, lambda: self._refresh(st))
         self._refresh(st)
         self._join(w)
         if post.consultant is not None:  # the post is filled: the bridge ends
@@ -229,7 +241,7 @@ class Workforce:
         """Monthly ramp-up steps, graduation and the one-year anniversary, as timed events."""
         hired = st.worker.hired_at
         step = self.novice_days / self.steps
-        times = {hired + k * step for k in range(1, self.steps + 1)} | {hired + YEAR}
+        times = {hired + k * step for k in range(1, self.steps + 1)}
         for t in sorted(times):
             if t > self.env.now + 1e-9:
                 call_at(self.env, t, lambda: self._refresh(st))
@@ -266,25 +278,34 @@ class Workforce:
             w.set_capacity(cap)
         s = self.staff
         quit_factor, sick_factor = st.load_factor
-        first = s.first_year_turnover_factor if self.env.now - w.hired_at < YEAR - 1e-9 else 1.0
+        first = s.first_year_turnover_factor if self.env.now - st.started < YEAR - 1e-9 else 1.0
+        if st.mentor is not None:
+            first *= s.mentoring_turnover_factor
         if not st.in_notice:
-            st.quit.set_rate(s.turnover_per_year / YEAR * first * quit_factor * self.retention)
+            leave = s.turnover_per_year + getattr(self.moves, st.post.role)
+            st.quit.set_rate(leave / YEAR * first * quit_factor * self.retention)
         sick = s.sick_leave
         if sick.enabled:
             st.long_sick.set_rate(sick.long_spells_per_year / YEAR * sick_factor)
             st.short_sick.set_rate(sick.short_spells_per_year / YEAR)
 
     def _reviews(self):
-        """Monthly caseload review: each employee's recent caseload sets their overload factors."""
+        """Monthly caseload review: each employee's recent caseload sets their overload factors.
+
+        The load is the caseload carried plus ``staff.balans_pressure_weight`` x the
+        team's waiting cases per caseworker (a growing balans weighs on everyone).
+        """
         s = self.staff
+        teams = self.ctx.teams
         while True:
             yield self.env.timeout(DAYS_PER_MONTH)
             now = self.env.now
+            pressure = {role: s.balans_pressure_weight * t.queued / max(t.size, 1) for role, t in teams.items()}
             for st in list(self.staffers):
                 w = st.worker
                 w.advance()
                 dt = now - st.last_review
-                load = (w.case_area - st.last_area) / dt if dt > 0 else 0.0
+                load = ((w.case_area - st.last_area) / dt if dt > 0 else 0.0) + pressure[w.role]
                 st.last_area, st.last_review = w.case_area, now
                 ref = self.refs[w.role]
                 st.load_factor = (
@@ -295,10 +316,14 @@ class Workforce:
 
     # --- resignations and departures ------------------------------------------
     def _resign(self, st: Staffer) -> None:
+        """Leaves the post: a resignation, or a move to another unit (same notice, same vacancy)."""
         st.in_notice = True
         st.worker.available = False  # works on through the notice period, but takes no new cases
         st.quit.stop()
-        self.ctx.recorder.log(Resignation(time=self.env.now, role=st.post.role))
+        role = st.post.role
+        move = getattr(self.moves, role)
+        internal = st.post.rng.random() * (self.staff.turnover_per_year + move) < move
+        self.ctx.recorder.log(Resignation(time=self.env.now, role=role, internal=internal))
         call_at(self.env, self.env.now + self.staff.notice_days, lambda: self._depart(st))
 
     def _depart(self, st: Staffer) -> None:
@@ -335,7 +360,7 @@ class Workforce:
 
     def _hire(self, post: Post) -> None:
         rng = post.rng
-        graduate = rng.random() < self.staff.new_graduate_share
+        graduate = post.role in self.staff.entry_roles and rng.random() < self.staff.new_graduate_share
         experience = 0.0 if graduate else self._prior_experience(rng)
         post.fill_at = math.inf
         self.ledger.add(self.env.now, "vacant", -1)
@@ -354,7 +379,7 @@ class Workforce:
         now = self.env.now
         self.ledger.snapshot(now)
         v = self.ledger.value
-        row: dict[str, float] = tenure_bands(now, (st.worker.hired_at for st in self.staffers))
+        row: dict[str, float] = tenure_bands(now, ((st.started, st.post.role) for st in self.staffers))
         row["fte_working"] = v("present") + v("consultants")
         row["posts"] = len(self.posts)
         row["vacancies"] = v("vacant")
@@ -365,7 +390,7 @@ class Workforce:
 
     def _kpis(self, ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
         return dynamic_kpis(ctx, self.ledger, self.posts_by_role, self.cost_employee,
-                            self.cost_consultant, t0, t1)
+                            self.cost_consultant, t0, t1, self.staff.replacement_cost_sek)
 
 
 def install(ctx: SimContext) -> Workforce:

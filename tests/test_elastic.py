@@ -1,0 +1,79 @@
+"""Caseload-elastic work and failure demand (issue 15): unit and functional tiers.
+
+Unit: a case whose work is done keeps its share of the caseworker's hours until
+its waits on others are over (exact processor sharing, computed by hand).
+Functional, paired under common random numbers: more investigators (fewer
+cases each) finish investigations sooner and give each more hours (higher
+quality, more children heard); thin investigations come back as re-referrals.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import t_interval
+from simlib.experiments.replications import run
+from simlib.model.caseworker import Caseworker, Job
+from simlib.model.simulation import build_context
+from simlib.scenario import load_scenario
+
+FIXED = {"staff.dynamics": False, "horizon.years": 3.0, "horizon.warmup_years": 1.0}
+
+
+def paired(a, b, name: str) -> tuple[float, float, float]:
+    """Mean and 95% CI of the paired difference b - a of one KPI."""
+    d = b.kpi(name).to_numpy() - a.kpi(name).to_numpy()
+    mean, half = t_interval(d, 0.95)
+    return mean, mean - half, mean + half
+
+
+def test_a_waiting_case_keeps_its_share_of_the_hours() -> None:
+    """Two cases of 6 h at 6 h a day: both done at day 2; A waits on others until day 10.
+
+    A stays with the caseworker and, alone from day 2, gets all 6 h a day: 6 + 8 x 6 = 54 h
+    when it is decided at day 10. B is decided at day 2.
+    """
+    ctx = build_context(load_scenario("textbook/mm1ps"), seed=1, replication=0)
+    w = Caseworker(ctx, 0, "investigation", 6.0, 0.0)
+    done: dict[str, tuple[float, float]] = {}
+    a = Job(6.0, lambda j: done.__setitem__("a", (ctx.env.now, j.contact_hours())))
+    b = Job(6.0, lambda j: done.__setitem__("b", (ctx.env.now, j.contact_hours())))
+    a.ready_at = 10.0
+    w.add(a)
+    w.add(b)
+
+    def answers_in(_event) -> None:
+        a.ready_at = float("-inf")
+        w.finish(a)
+
+    ctx.env.timeout(10.0).callbacks.append(answers_in)
+    ctx.env.run(until=20.0)
+    assert done["b"] == pytest.approx((2.0, 6.0))
+    assert done["a"] == pytest.approx((10.0, 54.0))
+
+
+@pytest.fixture(scope="module")
+def staffing_pair():
+    """Fixed staff: 22 against 28 investigators (about 17 and 13 cases each)."""
+    few = run("baseline", reps=4, seed=15, overrides={**FIXED, "staff.investigators_fte": 22})
+    many = run("baseline", reps=4, seed=15, overrides={**FIXED, "staff.investigators_fte": 28})
+    return few, many
+
+
+def test_fewer_cases_each_finish_sooner_and_get_more_hours(staffing_pair) -> None:
+    few, many = staffing_pair
+    mean, low, high = paired(few, many, "investigation_days_mean")
+    assert high < 0, ("investigation_days_mean", mean, low, high)
+    for name in ("investigation_quality_mean", "child_heard_share"):
+        mean, low, high = paired(few, many, name)
+        assert low > 0, (name, mean, low, high)
+
+
+def test_thin_investigations_come_back_as_referrals() -> None:
+    """Failure demand on (the baseline) against off: more re-referrals within 12 months."""
+    off = {**FIXED, "investigation.quality.rereferral_share_at_zero": 0.0, "referrals.failure_demand_share": 0.0}
+    a = run("baseline", reps=4, seed=16, overrides=off)
+    b = run("baseline", reps=4, seed=16, overrides=FIXED)
+    mean, low, high = paired(a, b, "re_referral_12m_share")
+    assert low > 0, (mean, low, high)
+    assert 0.0 < b.kpi("re_referral_12m_share").mean() < 1.0
