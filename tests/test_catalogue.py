@@ -42,6 +42,7 @@ EXPECTED_POLICIES = {
     "mentoring",
     "retention-premium",
     "foster-recruitment",
+    "placement-cap-15-funded",
 }
 
 

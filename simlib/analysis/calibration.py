@@ -122,6 +122,21 @@ MEASURES: dict[str, Measure] = {
     "visits_done_share": Measure(
         "KPI visits_done_share", _kpi("visits_done_share"), _placements_on
     ),
+    "family_home_breakdown_share": Measure(
+        "KPI family_home_breakdown_share (stays in foster, consultant-supported and kinship homes ended in the window)",
+        _kpi("family_home_breakdown_share"),
+        _placements_on,
+    ),
+    "re_entry_2y_share": Measure(
+        "KPI re_entry_2y_share (homecomings in the window followed for two years; any way back)",
+        _kpi("re_entry_2y_share"),
+        _placements_on,
+    ),
+    "placement_cost_per_placed_child": Measure(
+        "KPI placement_cost_sek_per_placed_child (placement cost a year / distinct children in care a year)",
+        _kpi("placement_cost_sek_per_placed_child"),
+        _placements_on,
+    ),
     "consultant_cost_premium": Measure(
         "scenario input staff.consultants.premium beside its source (not a model output)",
         lambda k, sc: sc.staff.consultants.premium,
