@@ -77,3 +77,22 @@ def test_thin_investigations_come_back_as_referrals() -> None:
     mean, low, high = paired(a, b, "re_referral_12m_share")
     assert low > 0, (mean, low, high)
     assert 0.0 < b.kpi("re_referral_12m_share").mean() < 1.0
+
+
+def test_difference_tornado_swings_the_policy_effect() -> None:
+    """The effect of a policy against itself is exactly 0 at every end (paired); a real one swings.
+
+    M/M/1-PS: a faster caseworker (hours 1.0 instead of 1.2) shortens the sojourn
+    1/(mu - lambda) more at higher load, so the effect is more negative at the high end.
+    """
+    from simlib.analysis.sensitivity import difference_tornado
+    from simlib.scenario import with_overrides
+
+    base = with_overrides(load_scenario("textbook/mm1ps"), {"horizon.years": 4.0, "horizon.warmup_years": 1.0})
+    ranges = {"referrals.per_year": (1000.0, 1400.0)}
+    same = difference_tornado(base, base, ranges, ["investigation_days_mean"], reps=2)
+    assert (same[["base", "at_low", "at_high", "swing"]].to_numpy() == 0).all()
+    faster = with_overrides(base, {"investigation.hours.mean": 1.0})
+    tor = difference_tornado(base, faster, ranges, ["investigation_days_mean"], reps=3)
+    row = tor.iloc[0]
+    assert row["at_high"] < row["at_low"] < 0, row.to_dict()
