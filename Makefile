@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test backtest-update bench lab dashboard lock lint clean
+.PHONY: venv demo test backtest-update bench lab dashboard lock lint clean readme-numbers docs-sync
 
 venv: $(STAMP)
 
@@ -24,6 +24,18 @@ $(STAMP): requirements.lock pyproject.toml
 DEMO_REPS ?= 10
 demo: venv
 	$(BIN)/simlib demo --reps $(DEMO_REPS) --jobs 2 --out out
+
+# The README's numbers table, from a run of the demo's comparison (never typed by
+# hand; tests/test_docs.py checks the block is the generator's own output).
+readme-numbers: venv
+	$(BIN)/python -m simlib.presentation.readme README.md --reps $(DEMO_REPS) --jobs 2
+
+# docs/MODEL.md and docs/sources/ are copies of the project's shared model
+# description and figures (so a clone has every file it cites); refresh them.
+SHARED ?= ../shared
+docs-sync:
+	cp $(SHARED)/MODEL.md docs/MODEL.md
+	cp $(SHARED)/sources/sweden-figures.md docs/sources/sweden-figures.md
 
 test: venv
 	$(BIN)/python -m pytest -n auto

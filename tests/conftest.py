@@ -49,6 +49,7 @@ TIERS = {
     "test_dashboard.py": "unit",
     "test_progress.py": "functional",
     "test_cli_output.py": "functional",
+    "test_docs.py": "unit",
 }
 
 

@@ -36,14 +36,14 @@ class Headline:
 
 
 def headline_frame(base_summary: pd.DataFrame, alt_summaries: dict[str, pd.DataFrame],
-                   diffs: pd.DataFrame) -> pd.DataFrame:
+                   diffs: pd.DataFrame, kpis: tuple[str, ...] = HEADLINE_KPIS) -> pd.DataFrame:
     """Tidy rows: scenario, kpi, mean of the scenario, paired difference and its interval."""
     rows = []
     base_means = base_summary.set_index("kpi")["mean"]
     for name, summary in alt_summaries.items():
         means = summary.set_index("kpi")["mean"]
         d = diffs[diffs["alternative"] == name].set_index("kpi")
-        for kpi in HEADLINE_KPIS:
+        for kpi in kpis:
             if kpi not in d.index:
                 continue
             rows.append({"alternative": name, "kpi": kpi, "base": base_means[kpi], "alt": means[kpi],
