@@ -110,3 +110,21 @@ def test_the_price_command_refuses_bad_input_with_exit_2(args, message):
     out = CliRunner().invoke(app, args)
     assert out.exit_code == 2
     assert message in out.output
+
+
+@pytest.mark.parametrize(("lang", "words"), [("sv", ["4 fler utredartjänster", "mnkr", "växer"]),
+                                             ("en", ["4 more investigator posts", "MSEK", "grows"])])
+def test_the_dashboard_price_panel_shows_posts_and_budget_next_to_todays_budget(lang, words):
+    from simlib.presentation.dashboard.price_panel import PricePanel
+
+    result = _synthetic([4] * 4, range(0, 7))
+    result.candidates[0][funding.GROWTH_KPI] = 40.0  # today's budget under the cap: a growing balans
+    result.extra, result.extra_low, result.extra_high = 4, 3, 5
+    panel = PricePanel(load_scenario("baseline"), lambda: (12, "hard"), lang, 1)
+    text = panel.render(result)
+    for word in words:
+        assert word in text
+    assert text.index(words[2]) < text.index(words[0])  # what today's budget gives comes first
+    panel.shown = (15, "hard")
+    panel.stale()
+    assert "15" in panel.out.value

@@ -368,3 +368,39 @@ def funded_yaml(result: Price, extends: str, command: str) -> str:
     for role, name in FTE_FIELDS.items():  # fixed staffing (staff.dynamics false) runs the same posts
         lines.append(f"  {name}: {{value: {posts[role]}, source: \"derived: the {role} posts above\"}}")
     return "\n".join(lines) + "\n"
+
+
+FRONTIER_KPIS = (COMPLIANCE_KPI, "investigation_wait_days_mean", "turnover_per_year", GROWTH_KPI,
+                 "total_cost_sek_per_year")
+
+
+def frontier(
+    scenario: Scenario, caps: list[int], extras: list[int], *, cap_mode: str = "hard", reps: int = 3,
+    seed: int = 2024, jobs: int = 1, dask: str | None = None,
+) -> pd.DataFrame:
+    """The funding frontier: caps x budgets -> compliance, wait, turnover, balans growth and total cost.
+
+    One row per (cap, extra investigator posts) with the staff budget and each
+    KPI's mean and 95% t-interval over replications; all cells share seeds
+    (common random numbers). ``cap`` None is today's rule (no cap).
+    """
+    from simlib.experiments import run_all
+
+    cells, keys = [], []
+    for cap in caps:
+        capped = scenario if cap is None else with_cap(scenario, cap, cap_mode)
+        for e in extras:
+            cells.append(with_investigators(capped, e))
+            keys.append((cap, e))
+    results = run_all(cells, reps=reps, seed=seed, jobs=jobs, dask=dask, series=False)
+    rows = []
+    for (cap, e), res in zip(keys, results, strict=True):
+        wide = wide_kpis(res)
+        posts = staffed_posts(res.scenario)
+        row: dict[str, Any] = {"cap": cap, "extra_posts": e, "posts": sum(posts.values()),
+                               "budget_sek_per_year": sum(posts.values()) * scenario.staff.cost_per_fte_sek}
+        for kpi in FRONTIER_KPIS:
+            mean, low, high, _ = t_interval(wide[kpi].to_numpy()) if kpi in wide else (math.nan,) * 3 + (0,)
+            row.update({kpi: mean, f"{kpi}_low": low, f"{kpi}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -18,10 +18,11 @@ from simlib.experiments import compare
 from simlib.presentation import i18n, plots
 from simlib.model import kpi_registry
 from simlib.presentation.brief import build_brief
+from simlib.presentation.brief.build import brief_frontier
 from simlib.scenario import load
 from simlib.scenario.loader import bundled_dir
 
-HEADLINE_SCENARIOS = ("baseline", "policy/cap-15", "policy/cap-12")
+HEADLINE_SCENARIOS = ("baseline", "policy/cap-15", "policy/cap-12", "policy/cap-12-funded")
 # the KPIs a brief must cover, plus the balans and the investigation time behind them
 HEADLINE_KPIS = kpi_registry.view("demo")
 
@@ -81,10 +82,12 @@ def run_headline(out_dir: Path, reps: int = 10, seed: int = 2024, jobs: int = 1,
     frame = headline_frame(cmp.base.summary(), {n: r.summary() for n, r in cmp.alternatives.items()}, diffs)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
+    front, front_reps = brief_frontier(cmp.base.scenario, [x.scenario for x in loaded[1:]], reps, seed, jobs)
     for lang in ("en", "sv"):
         page = build_brief(cmp.base, cmp.alternatives, diffs, lang, provenance=loaded[0].provenance,
                            alt_provenance=[x.provenance for x in loaded[1:]],
-                           files=[f for x in loaded for f in x.files], command=command)
+                           files=[f for x in loaded for f in x.files], command=command,
+                           frontier=front, frontier_reps=front_reps)
         path = out_dir / f"brief-{lang}.html"
         path.write_text(page.html, encoding="utf-8")
         files.append(path)

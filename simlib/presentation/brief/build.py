@@ -28,6 +28,7 @@ from simlib.experiments.comparison import compare
 from simlib.experiments.replications import Results
 from simlib.model import kpi_registry
 from simlib.presentation import i18n, plots
+from simlib.presentation.brief.answer import answer, rests_on
 from simlib.presentation.brief.data import (
     changed_parameters,
     git_commit,
@@ -44,6 +45,8 @@ from simlib.presentation.brief.text import (
     named_alternatives,
     summary_sentences,
 )
+from simlib.presentation.brief.frontier import frontier_figure
+from simlib.presentation.brief.sources import References, citation
 from simlib.presentation.i18n import t
 from simlib.scenario import Provenance, load
 
@@ -64,10 +67,21 @@ class Brief:
     key_tables: list[KeyTable]
     sentences: list[str]
     not_modelled: list[str]
+    question: str = ""
+    answer: str = ""
+    references: list[dict[str, Any]] | None = None
 
 
 def _data_uri_svg(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _frontier(frontier: pd.DataFrame | None, base: Results, lang: str, n: int, reps: int) -> list[dict[str, str]]:
+    if frontier is None or frontier.empty:
+        return []
+    today = float(base.kpi("investigation_within_4m_share").mean())
+    fig = frontier_figure(frontier, today, lang)
+    return [{"src": _data_uri_svg(plots.to_svg(fig)), "caption": t("brief.fig_frontier", lang, n=n, reps=reps)}]
 
 
 def _figures(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> list[dict[str, str]]:
@@ -153,6 +167,8 @@ def build_brief(
     files: Sequence[str] = (),
     command: str | None = None,
     date: _dt.date | None = None,
+    frontier: pd.DataFrame | None = None,
+    frontier_reps: int = 0,
 ) -> Brief:
     """Render the brief from base and alternative results and their paired differences.
 
@@ -175,6 +191,18 @@ def build_brief(
     commit, dirty = git_commit()
     onoff = {True: t("brief.enabled", lang), False: t("brief.disabled", lang)}
     changes = [changed_parameters(sc, alt.scenario, lang, alt_provenance[i]) for i, (_, alt) in enumerate(named)]
+    opening = answer(base, named, diffs, lang)
+    refs = References()
+    params = parameter_rows(sc, [(n, a.scenario) for n, a in named], provenance, lang)
+    for row in params:  # numbered in order of use down the appendix, [S..] tags resolved
+        row["note"] = refs.cite(row["note"])
+    for items in changes:
+        for c in items:
+            c["note"] = refs.cite(c.get("note") or "")
+    described = {n: _description(r.scenario.metadata, lang) or n for n, r in [(base.name, base), *named]}
+    figures = _figures(base, named, diffs, lang)
+    figures += _frontier(frontier, base, lang, len(figures) + 1, frontier_reps)
+    cite = citation()
     ctx: dict[str, Any] = {
         "lang": lang,
         "t": lambda key, **kw: t(key, lang, **kw),
@@ -184,11 +212,27 @@ def build_brief(
         "sentences": sentences,
         "intro": t("brief.summary_intro", lang, reps=base.reps, years=_num(h.years, lang), ci=t("lang.ci_long", lang)),
         "changes": [(n, _description(alt.scenario.metadata, lang), ch) for (n, alt), ch in zip(named, changes, strict=True)],
+        "question": opening.question,
+        "title": (t("brief.title_cap", lang, caps=i18n.join_words([str(c) for c in opening.caps], lang))
+                  if opening.caps else t("brief.title", lang, alts=i18n.join_words([n for n, _ in named], lang),
+                                         base=base.name)),
+        "compares": t("brief.compares", lang, base=f"{described[base.name]} ({base.name})",
+                      alts=i18n.join_words([f"{described[n]} ({n})" for n, _ in named], lang)),
+        "answer": opening.paragraph,
+        "described": described,
+        "rests": rests_on(base, lang),
+        "limits": [t(f"brief.limits.{k}", lang) for k in ("motion", "one_unit", "national", "costs", "notes_english")],
+        "references": refs.entries(lang),
+        "cite": t("brief.cite_text", lang, authors=cite.get("authors") or "Caseload Lab",
+                  year=cite.get("year") or str((date or _dt.date.today()).year),
+                  title=cite.get("title") or "Caseload Lab", version=cite.get("version") or simlib.__version__,
+                  commit=(commit or t("brief.repro_unknown", lang))[:12], license=cite.get("license") or "MIT",
+                  date=(date or _dt.date.today()).isoformat()),
         "tables": tables,
         "not_modelled": i18n.join_words(missing, lang) if missing else "",
-        "figures": _figures(base, named, diffs, lang),
+        "figures": figures,
         "assumptions": _assumptions(base, named, provenance, lang),
-        "params": parameter_rows(sc, [(n, a.scenario) for n, a in named], provenance, lang),
+        "params": params,
         "stress_logic": t(
             "brief.stress_logic", lang,
             cap=inv.caseload_cap if inv.caseload_cap is not None else t("param.cap_value_none", lang),
@@ -215,7 +259,7 @@ def build_brief(
         trim_blocks=True, lstrip_blocks=True,
     )
     html = env.get_template("brief.html.j2").render(**ctx)
-    return Brief(html, lang, tables, sentences, missing)
+    return Brief(html, lang, tables, sentences, missing, opening.question, opening.paragraph, refs.entries(lang))
 
 
 def make_brief(
@@ -232,11 +276,13 @@ def make_brief(
     warmup: str | None = None,
     dask: str | None = None,
     progress: bool | None = None,
+    frontier: bool = False,
 ) -> Brief:
     """Load the scenario files, run the paired comparison (``compare``) and render the brief.
 
     ``overrides`` ("KEY=VALUE", as --set) apply to every scenario; ``progress`` shows a
-    bar (or log lines) while the replications run."""
+    bar (or log lines) while the replications run; ``frontier`` also runs the funding
+    frontier (``brief_frontier``) for its figure."""
     i18n.check_lang(lang)
     loaded_base = load(base, overrides or [])
     loaded_alts = [load(a, overrides or []) for a in alts]
@@ -245,8 +291,28 @@ def make_brief(
         years=years, warmup=warmup, dask=dask, progress=progress, series=True,
     )
     files = [*loaded_base.files, *(f for la in loaded_alts for f in la.files)]
+    front, front_reps = (brief_frontier(cmp.base.scenario, [la.scenario for la in loaded_alts], reps, seed, jobs)
+                         if frontier else (None, 0))
     return build_brief(
         cmp.base, cmp.alternatives, cmp.summary(), lang, provenance=loaded_base.provenance,
         alt_provenance=[la.provenance for la in loaded_alts], files=files, command=command,
+        frontier=front, frontier_reps=front_reps,
     )
+
+
+FRONTIER_EXTRAS = (0, 2, 4, 6, 8)
+FRONTIER_REPS = 3
+
+
+def brief_frontier(base: Any, alts: Sequence[Any], reps: int, seed: int, jobs: int) -> tuple[pd.DataFrame, int]:
+    """The frontier for a brief: today's rule and every cap among the alternatives, 0-8 extra posts."""
+    from simlib.analysis.funding import frontier
+
+    caps: list[int | None] = [None]
+    for sc in alts:
+        inv = sc.investigation
+        if inv.caseload_cap is not None and inv.cap_mode == "hard" and inv.caseload_cap not in caps:
+            caps.append(inv.caseload_cap)
+    n = min(reps, FRONTIER_REPS)
+    return frontier(base, caps, list(FRONTIER_EXTRAS), reps=n, seed=seed, jobs=jobs), n
 

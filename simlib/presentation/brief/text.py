@@ -21,6 +21,21 @@ from simlib.presentation.i18n import fmt_diff, fmt_value, kpi_format, t
 # listed as not modelled) are views of the KPI registry; a KPI whose stage runs in
 # none of the compared scenarios is left out (it would read NaN or a fixed value).
 DIFF_COLUMNS = ["alternative", "kpi", "mean", "ci_low", "ci_high", "n"]
+GROWTH = "balans_growth_per_year"
+GROWTH_TOLERANCE = 5.0  # cases a year below which a balans "does not grow" (as simlib.analysis.funding)
+
+
+def growing(alt: Results) -> tuple[bool, float, float, float]:
+    """Whether a scenario's balans grows (mean growth above the tolerance), with the mean and its interval.
+
+    The mean alone decides, not the interval: a queue that may be growing must
+    not be reported as stable, and the sentence that says so carries the interval.
+    """
+    if GROWTH not in set(alt.kpis["kpi"]):
+        return False, float("nan"), float("nan"), float("nan")
+    row = alt.summary([GROWTH]).iloc[0]
+    grows = row["mean"] > GROWTH_TOLERANCE
+    return bool(grows), float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
 
 
 @dataclass
@@ -43,7 +58,8 @@ class KeyTable:
     rows: list[KeyRow]
 
 
-def _sentence(kpi: str, alt: str, base_mean: float, alt_mean: float, d: pd.Series, lang: str) -> str:
+def _sentence(kpi: str, alt: str, base_mean: float, alt_mean: float, d: pd.Series, lang: str,
+              delayed: bool = False) -> str:
     dd = i18n.diff_decimals(kpi, d["mean"], d["ci_low"], d["ci_high"])
     fields = {
         "alt": alt,
@@ -67,7 +83,10 @@ def _sentence(kpi: str, alt: str, base_mean: float, alt_mean: float, d: pd.Serie
         better = kpi_format(kpi).better
         if better != "none":
             good = (low > 0) == (better == "higher")
-            text += " " + t("brief.sentence.better" if good else "brief.sentence.worse", lang)
+            if good and delayed:  # under a growing balans a "gain" is the artefact of delayed decisions
+                text += " " + t("brief.sentence.artefact", lang)
+            else:
+                text += " " + t("brief.sentence.better" if good else "brief.sentence.worse", lang)
         return text
     return t("brief.sentence.unclear", lang, **fields)
 
@@ -95,9 +114,14 @@ def summary_sentences(base: Results, alts: Named, diffs: pd.DataFrame, lang: str
     for name, alt in alts:
         alt_means = _summary_means(alt)
         d_alt = diffs[diffs["alternative"] == name].set_index("kpi")
+        grows, g, g_low, g_high = growing(alt)
+        if grows:  # the instability leads, before any other finding about this alternative
+            out.append(t("brief.sentence.growing", lang, alt=name, growth=i18n.fmt_number(g, lang, 0),
+                         ci=t("lang.ci", lang), low=i18n.fmt_number(g_low, lang, 0),
+                         high=i18n.fmt_number(g_high, lang, 0)))
         for kpi in kpi_registry.view("summary"):
             if kpi in modelled and kpi in d_alt.index and d_alt.at[kpi, "n"] > 0:
-                out.append(_sentence(kpi, name, base_means[kpi], alt_means[kpi], d_alt.loc[kpi], lang))
+                out.append(_sentence(kpi, name, base_means[kpi], alt_means[kpi], d_alt.loc[kpi], lang, grows))
     for name, res in [(base.name, base), *alts]:
         if "unstable" in set(res.kpis["kpi"]):
             share = float(res.kpi("unstable").mean())
