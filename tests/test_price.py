@@ -128,3 +128,19 @@ def test_the_dashboard_price_panel_shows_posts_and_budget_next_to_todays_budget(
     panel.shown = (15, "hard")
     panel.stale()
     assert "15" in panel.out.value
+
+
+def test_the_dashboard_carries_the_price_panel_for_the_chosen_cap(monkeypatch):
+    from simlib.presentation.dashboard.caps import CapDashboard
+
+    monkeypatch.setattr(CapDashboard, "submit", lambda self: None)  # widgets only: no runs
+    board = CapDashboard("baseline", lang="sv")
+    try:
+        assert board.price.widget in board.widget.children
+        assert board.price.cap() == (board.cap.value, board.cap_mode.value)
+        board.price.shown = (board.cap.value, board.cap_mode.value)
+        board.cap.value = board.cap.value + 1  # another cap: the shown answer is marked out of date
+        assert str(board.price.shown[0]) in board.price.out.value
+    finally:
+        if board._timer is not None:
+            board._timer.cancel()

@@ -4,6 +4,7 @@ Parts:
 - ``caps``: ``caps_dashboard`` / ``CapDashboard``, the widgets and their drawing;
 - ``runner``: ``ProgressiveRunner``, cached background replications and paired tables;
 - ``levers``: sliders from the schema's bounds, and the overrides they make;
+- ``price_panel``: the price of the chosen cap (posts and budget to hold today's compliance);
 - ``settings``: run sizes (``CASELOAD_FAST``) and the language (``?lang=sv``).
 """
 

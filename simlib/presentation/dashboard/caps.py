@@ -31,6 +31,7 @@ from simlib.experiments.replications import resolve
 from simlib.scenario.rules import staffed_posts
 from simlib.presentation.i18n import fmt_number, kpi_label
 from simlib.presentation.plots import weekly_band
+from simlib.presentation.dashboard.price_panel import PricePanel
 from simlib.presentation.dashboard.levers import lever_overrides, slider_specs, start_mode
 from simlib.presentation.dashboard.view import cap_note, lead_html, table_html
 from simlib.presentation.dashboard.runner import (
@@ -120,7 +121,8 @@ class CapDashboard:
             f"<p>{html.escape(self._t('dashboard.intro'))}</p><p>{html.escape(self._t('dashboard.howto'))}</p>"
         )
         controls = w.VBox([self.cap_mode, self.cap, self.cap_note, self.budget, self.reps, self.staffing])
-        self.widget = w.VBox([title, controls, self.status, self.lead, self.table, self.figure])
+        self.price = PricePanel(self.baseline, lambda: (self.cap.value, self.cap_mode.value), self.lang, self.seed)
+        self.widget = w.VBox([title, controls, self.status, self.lead, self.table, self.figure, self.price.widget])
 
     def _ipython_display_(self) -> None:  # display(dashboard) shows the widget
         from IPython.display import display
@@ -134,6 +136,7 @@ class CapDashboard:
         self.cap_note.value = cap_note(change["new"], self.lang)
 
     def _changed(self, _change: dict[str, Any]) -> None:
+        self.price.stale()
         if self._timer is not None:
             self._timer.cancel()
         self._timer = threading.Timer(DEBOUNCE_S, self.submit)
