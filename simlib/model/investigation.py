@@ -7,7 +7,9 @@ waits on others it needs (answers from school, police, health care; meetings:
 ``investigation.external_wait_days``, from its first assignment) are over.
 Until then it keeps its share of the caseworker's hours, so a caseworker with
 few cases gives each more contact, one with many finishes each later and
-thinner. With ``rush_at_deadline`` a case still in work at the deadline is
+thinner: a case given to a caseworker already above the sustainable caseload
+gets only (sustainable / caseload)^``quality.thinning_elasticity`` of its work
+done before the decision (corners cut under pressure). With ``rush_at_deadline`` a case still in work at the deadline is
 closed then with the work it has ("rushed").
 
 Quality (0-1, ``investigation.quality``): the hours the case got against its
@@ -65,6 +67,7 @@ class Case:
         env = worker.env
         if self.assigned < 0:
             self.assigned = env.now
+            self._thin(worker)
             wait = self.referral.external_wait_days
             job = self.job
             if wait > 0.0 and job is not None:  # the requests go out when work starts
@@ -75,6 +78,15 @@ class Case:
             if team is not None and env.now - worker.hired_at < team.novice_days:
                 self.novice_alone = True
         self.worker = worker
+
+    def _thin(self, worker: Caseworker) -> None:
+        """Under overload a new case gets less than its work: the decision comes on thinner grounds."""
+        job, team = self.job, worker.team
+        if job is None or team is None or team.thinning <= 0.0:
+            return
+        load = len(worker.jobs) + 1  # with this case
+        if load > team.sustainable:
+            job.work *= (team.sustainable / load) ** team.thinning
 
     def _answers_in(self) -> None:
         """The waits on others are over: decide now if the work is done, else when it is."""
@@ -157,7 +169,7 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     case.decided = now
     ctx.open_cases.pop(case.referral.child, None)
     done = job.contact_hours()
-    need = job.work
+    need = case.referral.investigation_hours  # the case's need, not what an overloaded worker had time for
     in_work = now - job.started if job.started >= 0 else 0.0
     load = job.load_area / in_work if in_work > 0 else 1.0
     q_cfg = cfg.quality

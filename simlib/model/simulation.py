@@ -67,6 +67,9 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
         staff.graduate_rule, staff.mentoring, novice_days,
     )
     ctx.teams["placement"] = Team(ctx, "placement", cap_rule(scenario, "placement").assignment_cap)
+    inv = ctx.teams["investigation"]
+    inv.sustainable = scenario.investigation.child_heard.sustainable_caseload
+    inv.thinning = scenario.investigation.quality.thinning_elasticity
     return ctx
 
 

@@ -57,6 +57,9 @@ class Team:
         self.cap = assignment_cap  # the most cases a caseworker may be given (None: no limit)
         self.graduate_rule = graduate_rule and not mentoring
         self.novice_days = novice_days
+        # investigations: a case given above the sustainable caseload gets thinner work (investigation.py)
+        self.sustainable = float("inf")
+        self.thinning = 0.0
         self.workers: list[Caseworker] = []
         self.urgent: deque[Job] = deque()
         self.normal: deque[Job] = deque()

@@ -131,6 +131,8 @@ class Quality(Section):
     novice_alone_complex_factor: Share
     # chance that an investigation of quality 0 brings its child back within 12 months
     rereferral_share_at_zero: Share
+    # work done on a case given above the sustainable caseload: x (sustainable / caseload)^this
+    thinning_elasticity: Annotated[float, Strict(), Field(ge=0, le=5, allow_inf_nan=False)]
 
 
 class Outcome(Section):
