@@ -53,6 +53,7 @@ bench: venv
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist || test $$? -eq 5
 	$(BIN)/python benchmarks/bench_experiments.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_instructions.py $(foreach t,$(BENCH_TREES),--tree $(t)) $(if $(BENCH_TREES),--tree .)
 
 # Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.

@@ -50,6 +50,7 @@ TIERS = {
     "test_progress.py": "functional",
     "test_cli_output.py": "functional",
     "test_docs.py": "unit",
+    "test_startup.py": "unit",
 }
 
 

@@ -367,9 +367,13 @@ def test_usage_mistakes_exit_2_without_traceback():
 
 
 def test_every_registered_command_handles_user_errors():
-    """Every command of every module registered with add_typer gets the error handling of command_app()."""
-    callbacks = {c.name or c.callback.__name__: c.callback for g in app.registered_groups
-                 for c in g.typer_instance.registered_commands}
+    """Every command of every command module (cli/main.py's COMMANDS) gets the error handling of command_app()."""
+    import importlib
+
+    from simlib.presentation.cli.main import MODULES
+
+    callbacks = {c.name or c.callback.__name__: c.callback for m in MODULES
+                 for c in importlib.import_module(f"simlib.presentation.cli.{m}").app.registered_commands}
     assert {"validate", "run", "compare", "sweep", "brief", "params", "demo"} <= set(callbacks)
     unhandled = [name for name, cb in callbacks.items() if not getattr(cb, "_simlib_user_errors", False)]
     assert not unhandled, unhandled

@@ -23,7 +23,7 @@ runner = CliRunner()
 
 def _command(name: str) -> object:
     group = typer.main.get_command(app)
-    return group.commands[name]  # type: ignore[attr-defined]
+    return group.get_command(None, name)  # type: ignore[attr-defined, arg-type]
 
 
 @pytest.mark.parametrize("name", SIMULATING)

@@ -9,10 +9,12 @@ random streams stay under the model's control.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PositiveFloat = Annotated[float, Strict(), Field(gt=0, le=1e7, allow_inf_nan=False)]
 CoefficientOfVariation = Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)]
@@ -81,6 +83,8 @@ class Deterministic(_Distribution):
 
     def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
         rng.random(n)
+        import numpy as np  # here, not at the top: validating a scenario needs no numpy
+
         return np.full(n, self.value)
 
 

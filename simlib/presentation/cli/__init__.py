@@ -4,7 +4,7 @@ Each command parses its arguments, calls one library function and writes the
 output; there is no model logic here. A docstring is the command's ``--help``.
 
 Parts:
-- ``main``: the root app (``--version``) and the explicit ``add_typer`` list;
+- ``main``: the root app (``--version``) and ``COMMANDS``, each command's module, imported on first use;
 - ``errors``: user errors as one line and exit status 2, the shared run-option check;
 - ``scenarios``: ``scenarios``, ``validate``, ``show``;
 - ``experiments``: ``run``, ``compare``, ``sweep``;

@@ -4,7 +4,9 @@ A user's mistake (a bad scenario file, a missing file, a bad ``--set``) is
 printed to stderr as one ``error: ...`` line per problem and exits with status
 2, never with a traceback. That handling lives here, in ``user_errors``; every
 command module makes its Typer with ``command_app()``, whose ``command()``
-applies it, so no command can forget it.
+applies it, so no command can forget it. Nothing heavy is imported here (the
+library's error types are looked up only among modules already loaded), so that
+``simlib --version`` and ``simlib validate`` start quickly.
 """
 
 from __future__ import annotations
@@ -14,16 +16,13 @@ import errno
 import math
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
-from simlib.experiments.parallel import DaskUnavailable
-from simlib.experiments.replications import MAX_REPS
-from simlib.experiments.store import StoreError
-from simlib.scenario import ScenarioError
 
 EXIT_USER_ERROR = 2
 
@@ -52,6 +51,8 @@ def check_run_options(
     ``--jobs`` above this machine's cores is allowed (a shared scheduler may say
     otherwise) but warned about: more processes than cores is slower, not faster.
     """
+    from simlib.experiments.replications import MAX_REPS
+
     if not min_reps <= reps <= MAX_REPS:
         raise UserError(f"--reps: must be at least {min_reps} and at most {MAX_REPS:,}, got {reps:,}")
     if jobs < 1:
@@ -93,13 +94,32 @@ MIN_FREE_BYTES = 1_000_000
 _PATH_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 # OSErrors of the machine, not the program: a full or read-only disk, a quota
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.ELOOP})
-USER_ERRORS = (ScenarioError, UserError, StoreError, DaskUnavailable, *_PATH_ERRORS)
+# The library's user-error types, by module: an exception can only be one of them if
+# its module is loaded, so they are looked up in sys.modules (no import at start-up).
+_LIBRARY_ERRORS = (
+    ("simlib.scenario.errors", "ScenarioError"),
+    ("simlib.experiments.store", "StoreError"),
+    ("simlib.experiments.parallel", "DaskUnavailable"),
+)
+
+
+def _library_error(exc: BaseException) -> bool:
+    for module, name in _LIBRARY_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """A mistake the user can fix: a scenario, store, Dask or option problem, or a path that is wrong."""
+    return isinstance(exc, (UserError, *_PATH_ERRORS)) or _library_error(exc)
 
 
 def error_lines(exc: BaseException) -> list[str]:
     """One readable line per problem in a user error."""
-    if isinstance(exc, (ScenarioError, UserError, StoreError, DaskUnavailable)):
-        return exc.lines() or [str(exc)]
+    if isinstance(exc, UserError) or _library_error(exc):
+        return exc.lines() or [str(exc)]  # type: ignore[attr-defined]
     if isinstance(exc, OSError) and exc.filename is not None:
         return [f"{exc.filename}: {(exc.strerror or str(exc)).lower()}"]
     return [str(exc)]
@@ -120,11 +140,11 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as exc:
-            print_errors(error_lines(exc))
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except OSError as exc:
-            if exc.errno not in ENVIRONMENT_ERRNOS:
+        except Exception as exc:
+            if is_user_error(exc):
+                print_errors(error_lines(exc))
+                raise typer.Exit(EXIT_USER_ERROR) from None
+            if not isinstance(exc, OSError) or exc.errno not in ENVIRONMENT_ERRNOS:
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
             print_errors([f"{where}{(exc.strerror or str(exc)).lower()}"])

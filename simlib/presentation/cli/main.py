@@ -1,21 +1,53 @@
-"""The root ``simlib`` app: the version flag, and every command module registered explicitly.
+"""The root ``simlib`` app: the version flag, and every command found in its module on first use.
 
 Typer's one-file-per-command pattern: each module under this package makes its
-own Typer with ``command_app()`` and decorates its commands; this module imports
-them and calls ``app.add_typer`` for each. Command modules never import this one.
+own Typer with ``command_app()`` and decorates its commands. This module names
+them (``COMMANDS``: command -> module) and imports a module only when one of its
+commands runs or ``--help`` lists them, so ``simlib --version`` and ``simlib
+validate FILE`` do not wait for pandas, scipy, matplotlib, Dask or the model
+(benchmarks/bench_startup.py measures it). Command modules never import this one.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 import warnings
-
 from typing import Annotated
 
+import click
 import typer
+from typer.core import TyperGroup
 
 import simlib
-from simlib.presentation.cli import analysis, brief, demo, experiments, price, scenarios
 from simlib.presentation.cli.errors import SimlibTyper
+
+# command -> its module in this package, in the order of `simlib --help`
+COMMANDS = {
+    "scenarios": "scenarios", "validate": "scenarios", "show": "scenarios",
+    "run": "experiments", "compare": "experiments", "sweep": "experiments",
+    "params": "analysis", "calibrate": "analysis", "national": "analysis",
+    "price": "price", "brief": "brief", "demo": "demo",
+}
+MODULES = tuple(dict.fromkeys(COMMANDS.values()))
+
+
+def module_commands(module: str) -> dict[str, click.Command]:
+    """The click commands a command module defines (imports it)."""
+    typer_app = importlib.import_module(f"{__package__}.{module}").app
+    return dict(typer.main.get_group(typer_app).commands)
+
+
+class LazyGroup(TyperGroup):
+    """A group whose commands are imported from their module when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        return None if module is None else module_commands(module).get(cmd_name)
+
 
 app = SimlibTyper(
     name="simlib",
@@ -23,6 +55,7 @@ app = SimlibTyper(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,  # a real bug shows a plain traceback; user errors never do
+    cls=LazyGroup,
 )
 
 
@@ -42,13 +75,9 @@ def _root(
     ] = False,
 ) -> None:
     """Caseload Lab: a model of Swedish child-welfare services (waits, deadlines, caseload caps, budgets)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # the command line writes figures to files; it never opens a window
-
-
-for _module in (scenarios, experiments, analysis, price, brief, demo):  # the order of simlib --help
-    app.add_typer(_module.app)
+    # The command line writes figures to files and never opens a window; matplotlib
+    # reads this when (and only if) a command imports it.
+    os.environ["MPLBACKEND"] = "Agg"
 
 
 def _plain_warning(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> str:

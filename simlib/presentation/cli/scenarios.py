@@ -11,10 +11,10 @@ import typer
 
 from simlib.presentation.cli.errors import (
     EXIT_USER_ERROR,
-    USER_ERRORS,
     UserError,
     command_app,
     error_lines,
+    is_user_error,
     print_errors,
     shown,
 )
@@ -85,7 +85,9 @@ def validate(
     for file in files:
         try:
             loaded = load(file)
-        except USER_ERRORS as exc:  # report every file, not only the first bad one
+        except Exception as exc:  # report every file, not only the first bad one
+            if not is_user_error(exc):
+                raise
             print_errors(error_lines(exc))
             failed = True
             continue
