@@ -7,6 +7,11 @@
   investigation decides: a child whose investigation ends without placement
   goes home at the decision; a growing balans (a hard cap of 12 at today's
   budget delays decisions) does not lower the acute placements;
+- the pool: recruitment to need keeps every baseline replication near one level of
+  the emergency share (no "pool full" and "pool empty" worlds), homes mostly occupied;
+- visits: with time enough every visit is made when due, and more than the
+  minimum four a year (monthly in new placements); one caseworker for ~60
+  children pushes visits back below four a year;
 - re-entry: with no other way back (no repeat reports), the share of children
   back in care within two years of going home estimates ``share_within_2y``.
 Fixed seeds; tolerances are 99% t-intervals across replications, never widened.
@@ -113,3 +118,45 @@ def test_re_entry_share_estimates_the_parameter(baseline: Scenario) -> None:
 
 def test_homes_helper_is_a_full_pool_section() -> None:
     assert set(homes(1, 0.0, 0.0)) == set(load_scenario("baseline").placements.foster_homes.model_dump())
+
+
+@pytest.mark.slow
+def test_the_pool_does_not_split_into_full_and_empty_worlds(baseline: Scenario) -> None:
+    """Recruitment to need keeps every replication near one level (before: 0.21, 0.31, 0.74, 0, 0, 0.007)."""
+    sc = with_overrides(baseline, {"horizon.years": 4.0, "horizon.warmup_years": 1.0, "horizon.warmup": "fixed"})
+    res = run(sc, reps=8, seed=2024)
+    share = res.kpi("emergency_placement_share").to_numpy()
+    occupancy = res.kpi("foster_home_occupancy_mean").to_numpy()
+    assert share.min() > 0.2, f"a replication with an almost empty waiting list: {np.round(share, 3)}"
+    assert np.ptp(share) < 0.4, f"emergency shares spread over two worlds: {np.round(share, 3)}"
+    assert (occupancy > 0.8).all(), f"own foster homes standing empty: {np.round(occupancy, 3)}"
+
+
+def _visited(baseline: Scenario, fte: int) -> dict[str, float]:
+    sc = needs_only(
+        baseline,
+        **{
+            "horizon.years": 4.0,
+            "horizon.warmup_years": 1.0,
+            "referrals.per_year": 20.0,
+            "initial_in_care": 30,
+            "months": {"kind": "lognormal", "mean": 30.0, "cv": 0.5},
+            "foster_homes": {"initial": 80, "recruited_per_year": 0.0, "leave_per_year": 0.0},
+            "emergency_move_delay_days": 20.0,
+            "breakdown_per_year": 0.0,
+            "caseload_cap": None,
+            "cap_mode": "none",
+        },
+    )
+    return simulate(with_overrides(sc, {"staff.placement_fte": fte}), 5, 0).kpis
+
+
+def test_visits_are_scheduled_more_often_than_the_minimum_and_pushed_back_under_load(baseline: Scenario) -> None:
+    ample, overloaded = _visited(baseline, 12), _visited(baseline, 1)
+    # ~60 children: 5 each is time enough for every visit when due, monthly ones included
+    assert ample["visits_done_share"] == 1.0 and ample["visits_4plus_share"] == 1.0
+    assert ample["visits_per_child_year"] > baseline.placements.visits_per_year
+    # one caseworker for all of them: follow-up first, visits pushed back, fewer than four a year
+    assert overloaded["visits_done_share"] < 0.5
+    assert overloaded["visits_per_child_year"] < baseline.placements.visits_per_year
+    assert overloaded["visits_4plus_share"] < ample["visits_4plus_share"]

@@ -2,9 +2,10 @@
 
 - common random numbers hold downstream: a child placed in two scenarios (the
   baseline and a hard cap of 12, which delays decisions and so reorders every
-  later event) gets the identical care-episode length and the identical in-home
-  luck (escalation or not, spell length); with the purpose streams drawn in
-  event order only 18-52% of those lengths agreed;
+  later event) gets the identical care-episode length, and nearly always the
+  identical in-home luck (escalation or not, spell length; drawn with the
+  report that opened the case); with the purpose streams drawn in event order
+  only 18-52% of those lengths agreed;
 - the children in care at time 0 get remaining (length-biased residual), not
   fresh, durations: with exponential lengths the remaining time has the same
   mean (memorylessness), with lognormal ones of cv 1 the mean length, with a
@@ -54,7 +55,9 @@ def test_a_child_placed_in_two_scenarios_lives_the_same_placement_luck() -> None
     same_fate = (ms["end_reason_a"] == ms["end_reason_b"]) & np.isclose(
         ms["end_a"] - ms["start_a"], ms["end_b"] - ms["start_b"], rtol=0, atol=1e-6
     )
-    assert same_fate.mean() >= 0.95, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
+    # in-home draws come with the report whose case the decision closes: a report joined to
+    # an open investigation in one scenario and opening its own in the other has other draws
+    assert same_fate.mean() >= 0.85, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
 
 
 @pytest.mark.parametrize(

@@ -36,11 +36,14 @@ class Child:
         "bd_since",
         "bd_call",
         "bd_rng",
+        "bd_stops",
+        "outside_u",
+        "return_draws",
+        "visit_hours",
         "visit_rng",
         "breakdowns",
         "change_until",
         "changes",
-        "care_rng",
         "cid",
         "end_at",
         "end_reason",
@@ -108,7 +111,10 @@ class Child:
         self.bd_marks: list[float] = []  # unit-exponential draws for this episode's breakdowns
         self.bd_rng: Any = None  # the child's breakdown stream, made at the first need
         self.visit_rng: Any = None  # the child's visit stream, made at the first visit
-        self.care_rng: Any = None  # the episode's own stream (type, length, return home)
+        self.bd_stops: list[float] = []  # uniforms: does the home stop after a breakdown?
+        self.visit_hours: list[float] = []  # hours of the next visits
+        self.outside_u: list[float] = []  # uniforms: is the next placement outside the municipality?
+        self.return_draws = (1.0, 0.0)  # (uniform, months): does the child return after going home, when
         self.visits_required = 0
         self.visits_done = 0
         self.last_visit = now  # when the last visit was made (entry before the first)

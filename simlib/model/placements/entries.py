@@ -14,6 +14,10 @@ improve merely because decisions are late. The acute draw is one uniform per
 report from its own stream, drawn for every report: reports arrive in the same
 order in every scenario, so the draws stay paired (common random numbers).
 
+The in-home support a decision may start (its length, whether and when it
+escalates) is drawn at the report too, from the ``in_home`` stream, one set per
+report, and kept with the report whose case the decision closes.
+
 Re-entry: a child who goes home (reunified) comes back into care with
 probability ``re_entry.share_within_2y``, after ``re_entry.months`` (from the
 child's own stream). A new report and investigation that place the child again
@@ -23,7 +27,8 @@ is the other way back; the re-entry KPI counts both.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from simlib.model.referrals import Referral, draws
 from simlib.model.units import DAYS_PER_MONTH, YEAR
@@ -53,26 +58,37 @@ class Entries:
         outcome = ctx.scenario.investigation.outcome
         self.placed_from = outcome.none + outcome.in_home  # outcome_u at or above: placement
         self.uniform = draws(ctx.streams["acute"].random)
+        # the in-home support a decision may start, drawn for every report like the acute draw
+        in_home = ctx.streams["in_home"]
+        self.in_home_months = draws(partial(ctx.scenario.in_home.months.sample_many, in_home))
+        self.in_home_uniform = draws(in_home.random)
+        self.in_home_draws: dict[int, tuple[Referral, tuple[float, float, float]]] = {}
 
     def on_referral(self, ref: Referral) -> None:
         """Immediate protection: place the child now, before any investigation."""
         u = self.uniform()  # drawn for every report, used or not (CRN)
+        support = (self.in_home_months(), self.in_home_uniform(), self.in_home_uniform())
         cid = ref.child
         if cid in self.in_care or cid in self.ctx.open_cases:
             return
         if self.screening and not ref.opens:
             return
+        self.in_home_draws[id(ref)] = (ref, support)  # for the decision on this report's case
         acute = self.cfg.acute
         share = acute.share_of_placed if ref.outcome_u >= self.placed_from else acute.share_of_not_placed
         if u < share:
             self.enter_care(cid, ref.age, why="acute")
 
-    def after_reunification(self, child: Child, rng: Any) -> None:
-        """A child went home: schedule its return to care, if it returns."""
-        re_entry = self.cfg.re_entry
-        if rng.random() >= re_entry.share_within_2y:
+    def take_in_home_draws(self, ref: Referral) -> tuple[float, float, float] | None:
+        """The in-home draws of the report that opened a case (None if it was not kept)."""
+        kept = self.in_home_draws.pop(id(ref), None)
+        return kept[1] if kept is not None and kept[0] is ref else None
+
+    def after_reunification(self, child: Child, u: float, months: float) -> None:
+        """A child went home: schedule its return to care, if it returns (``u``, ``months``: its draws)."""
+        if u >= self.cfg.re_entry.share_within_2y:
             return
-        delay = re_entry.months.sample(rng) * DAYS_PER_MONTH
+        delay = months * DAYS_PER_MONTH
         age = child.age(self.env.now) + delay / YEAR
         self.after(delay, self._return, child.cid, age)
 

@@ -70,13 +70,16 @@ class InHomeSupport:
             return False
         return True
 
-    def start(self, cid: int, age: float) -> None:
+    def start(self, cid: int, age: float, draws: tuple[float, float, float] | None = None) -> None:
+        """Support starts now; ``draws`` (months, escalation uniform, its time uniform) come with the report."""
         cfg = self.cfg
         self.spells[cid] = number = self.spells.get(cid, 0) + 1
-        rng = self.child_rng("in_home", cid, number)  # the child's own draws (CRN)
-        duration = cfg.months.sample(rng) * DAYS_PER_MONTH
-        escalates = bool(rng.random() < cfg.escalation_share)
-        at = rng.random()
+        if draws is None:  # no report behind it: the child's own stream (CRN)
+            rng = self.child_rng("in_home", cid, number)
+            draws = (cfg.months.sample(rng), rng.random(), rng.random())
+        months, u_escalate, at = draws
+        duration = months * DAYS_PER_MONTH
+        escalates = bool(u_escalate < cfg.escalation_share)
         now = self.env.now
         spell = Spell(cid, now, age, now + (duration * at if escalates else duration), escalates)
         self.active[cid] = spell

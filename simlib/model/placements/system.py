@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from simlib.scenario.placement_sections import PlacementMix, Placements
 
 MARKS_PER_DRAW = 4  # breakdown marks drawn at once per child (few children break down more often)
-RESIDUAL_CANDIDATES = 512  # candidate lengths per child in care at time 0 (length-biased resampling)
+VISITS_PER_DRAW = 16  # visit hours drawn at entry (a long episode draws more from its visit stream)
+RESIDUAL_CANDIDATES = 256  # candidate lengths per child in care at time 0 (length-biased resampling)
 TYPES = ("familjehem", "konsulent", "natverkshem", "hvb")
 
 
@@ -71,10 +72,10 @@ def residual_draw(cfg: Placements, mix: PlacementMix, rng: np.random.Generator) 
     dominate) and give it the entry mix instead of the stock mix.
     """
     shares = np.array([getattr(mix, t) for t in TYPES])
-    kinds = rng.choice(len(TYPES), size=RESIDUAL_CANDIDATES, p=shares / shares.sum())
-    lengths = np.empty(RESIDUAL_CANDIDATES)
-    for i, kind in enumerate(TYPES):
-        lengths[kinds == i] = getattr(cfg.types, kind).months.sample_many(rng, RESIDUAL_CANDIDATES)[kinds == i]
+    counts = rng.multinomial(RESIDUAL_CANDIDATES, shares / shares.sum())
+    kinds = np.repeat(np.arange(len(TYPES)), counts)
+    lengths = np.concatenate([getattr(cfg.types, kind).months.sample_many(rng, int(n))
+                              for kind, n in zip(TYPES, counts, strict=True)])
     cum = np.cumsum(lengths)
     pick = min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), RESIDUAL_CANDIDATES - 1)
     return TYPES[kinds[pick]], float(rng.random() * lengths[pick])
@@ -135,10 +136,11 @@ class PlacementSystem:
         """Decision handler: the investigation's outcome for the child."""
         ref = case.referral
         cid = ref.child
+        support = self.entries.take_in_home_draws(ref)
         child = self.in_care.get(cid)
         if child is not None:
             if child.pending:  # placed at once (acute path): the investigation decides
-                self._resolve_acute(child, case.outcome)
+                self._resolve_acute(child, case.outcome, support)
             return  # already placed: the new decision changes nothing here
         if case.outcome == "none":
             return
@@ -146,16 +148,16 @@ class PlacementSystem:
         if case.outcome == "placement":
             self.enter_care(cid, age, why="decision")
         elif not self.in_home.is_active(cid):
-            self.in_home.start(cid, age)
+            self.in_home.start(cid, age, support)
 
-    def _resolve_acute(self, child: Child, outcome: str) -> None:
+    def _resolve_acute(self, child: Child, outcome: str, support: tuple[float, float, float] | None) -> None:
         child.pending = False
         if outcome == "placement":
             self.places.settle_decided(child)
             return
         self.leave_care(child, "returned_home")
         if outcome == "in_home" and not self.in_home.is_active(child.cid):
-            self.in_home.start(child.cid, child.age(self.env.now))
+            self.in_home.start(child.cid, child.age(self.env.now), support)
 
     def enter_care(self, cid: int, age: float, why: str) -> Child | None:
         """A new care episode: draw its type and length, find a place, get a caseworker."""
@@ -176,7 +178,15 @@ class PlacementSystem:
         self.in_home.stop(cid, "placed")
         child = Child(self.caseworker_changed, cid, episode, now, age)
         child.planned = planned
-        child.care_rng = rng  # later draws of the episode (its return home)
+        # the episode's luck, drawn now in a fixed order (one stream per episode is the
+        # costly part): breakdown marks, whether a home stops after a breakdown, visit
+        # hours, placements outside the municipality, the return home; a long
+        # episode that needs more draws gets them from its own purpose streams
+        child.bd_marks = rng.exponential(1.0, MARKS_PER_DRAW).tolist()
+        child.bd_stops = rng.random(MARKS_PER_DRAW).tolist()
+        child.visit_hours = cfg.visit_hours.sample_many(rng, VISITS_PER_DRAW).tolist()
+        child.outside_u = rng.random(MARKS_PER_DRAW).tolist()
+        child.return_draws = (rng.random(), cfg.re_entry.months.sample(rng))
         to_18 = (cfg.age_out_years - age) * YEAR
         child.end_at = now + min(length, to_18)
         child.end_reason = "reunified" if length < to_18 else "aged_out"
@@ -219,7 +229,8 @@ class PlacementSystem:
                 child.planned = "familjehem"  # a kinship home that broke down: a foster home next
             self.places.need(child, "breakdown")
         if old_home is not None:
-            stops = child.bd_rng.random() < self.cfg.foster_homes.leave_after_breakdown
+            u = child.bd_stops.pop() if child.bd_stops else self._bd_rng(child).random()
+            stops = u < self.cfg.foster_homes.leave_after_breakdown
             self.places.after_breakdown(old_home, child, stops)
         self.update_hazard(child, fresh=True)
         self.visits.moved(child)
@@ -230,7 +241,7 @@ class PlacementSystem:
         reason = child.end_reason
         self.leave_care(child, reason)
         if reason == "reunified":
-            self.entries.after_reunification(child, child.care_rng)
+            self.entries.after_reunification(child, *child.return_draws)
 
     def leave_care(self, child: Child, reason: str) -> None:
         self.visits.close(child, self.env.now)
@@ -291,6 +302,11 @@ class PlacementSystem:
             h *= f.caseworker_change
         return h
 
+    def _bd_rng(self, child: Child) -> Any:
+        if child.bd_rng is None:
+            child.bd_rng = self.ctx.child_rng("breakdown", child.cid, child.episode)
+        return child.bd_rng
+
     def update_hazard(self, child: Child, fresh: bool = False) -> None:
         """Reschedule the breakdown if the hazard changed (or a new clock starts).
 
@@ -309,9 +325,7 @@ class PlacementSystem:
         now = self.env.now
         if fresh:
             if not child.bd_marks:
-                if child.bd_rng is None:
-                    child.bd_rng = self.ctx.child_rng("breakdown", child.cid, child.episode)
-                child.bd_marks = list(child.bd_rng.exponential(1.0, MARKS_PER_DRAW))
+                child.bd_marks = self._bd_rng(child).exponential(1.0, MARKS_PER_DRAW).tolist()
             child.bd_left = child.bd_marks.pop()
         else:
             child.bd_left = max(child.bd_left - child.rate * (now - child.bd_since), 0.0)

@@ -16,9 +16,12 @@ time: care plans, notes, meetings); the visit is made if what is left covers
 ``visit_hours`` (drawn per visit, from the child's own stream) plus
 ``visit_schedule.travel_hours`` when the child lives outside the municipality
 (``outside_share`` of its place type, drawn per placement). Otherwise acute
-work has taken the time: the visit is pushed back by ``retry_days`` and tried
-again, so an overloaded caseworker visits later and less often, and no
-number of visits a year is a ceiling by construction. While more than
+work has taken the time: the visit is pushed back and tried again when the
+child's share at its pace so far would cover what is short (at least
+``retry_days`` later, at most four times that, and four times that when the
+share does not even keep up with the follow-up), so an overloaded caseworker
+visits later and less often, and no number of visits a year is a ceiling by
+construction. While more than
 ``365 / visits_per_year`` days have passed since the last visit (or entry),
 the missed-visits factor of the breakdown hazard applies. The share is read
 exactly from the caseworker's virtual clock, so no daily ticks are needed.
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 
 EPS = 1e-9
 RESIDENTIAL = (*EMERGENCY_KINDS, "hvb")
+RETRY_CAP = 8  # a pushed-back visit is tried again at most this many retry_days later
 
 
 class VisitBook:
@@ -65,6 +69,7 @@ class VisitBook:
         self.hours = cfg.visit_hours
         self.legal = 365.0 / cfg.visits_per_year if cfg.visits_per_year > 0 else None
         self.follow_up_per_work_day = cfg.follow_up_hours_per_child_week / ctx.calendar.workdays_per_week
+        self.follow_up_per_day = cfg.follow_up_hours_per_child_week / 7.0  # on average over the week
         self.outside = {kind: getattr(cfg.types, kind).outside_share for kind in ("familjehem", "konsulent",
                                                                                   "natverkshem", "hvb")}
         self.outside |= {kind: cfg.emergency.outside_share for kind in EMERGENCY_KINDS}
@@ -97,8 +102,8 @@ class VisitBook:
         """A new placement: whether it is outside the municipality, and an early visit."""
         if self.legal is None:
             return
-        rng = self._rng(child)
-        child.outside = bool(rng.random() < self.outside[child.place])
+        u = child.outside_u.pop() if child.outside_u else self._rng(child).random()
+        child.outside = bool(u < self.outside[child.place])
         now = self.env.now
         due = now + self.interval(child, now)
         if child.visit_due is None or due < child.visit_due[0]:
@@ -120,10 +125,14 @@ class VisitBook:
             return  # left care, or re-planned after a move
         now = self.env.now
         w0, a0 = child.visit_mark
-        needed = self.hours.sample(self._rng(child)) if len(due) < 4 else due[3]
+        if len(due) == 4:
+            needed = due[3]
+        else:
+            needed = child.visit_hours.pop() if child.visit_hours else self.hours.sample(self._rng(child))
         travel = self.schedule.travel_hours if child.outside else 0.0
         given = self._given(child) - a0
-        if given + EPS >= needed + travel + self.follow_up_per_work_day * (self.work_time(now) - w0):
+        short = needed + travel + self.follow_up_per_work_day * (self.work_time(now) - w0) - given
+        if short <= EPS:
             child.visits_required += 1
             child.visits_done += 1
             self.log(VisitRecord(child=child.cid, episode=child.episode, due=due[0], made=now,
@@ -134,10 +143,17 @@ class VisitBook:
             self._set_missed(child, False)
             self._plan(child, now + self.interval(child, now))
             return
-        # pushed back: acute work or a full caseload took the time; keep the drawn hours
+        # pushed back: acute work or a full caseload took the time; keep the drawn hours and
+        # try again when the child's share since the last visit would cover what is short
+        # at its pace so far (never sooner than retry_days, at most RETRY_CAP times that;
+        # at the most if the share does not even keep up with the follow-up)
         child.visit_due = (due[0], seq, due[2] + 1, needed)
         self._set_missed(child, now - child.last_visit > self.legal + EPS)
-        self.after(self.schedule.retry_days, self._due, child, seq)
+        retry = self.schedule.retry_days
+        # what the share gains on the follow-up that keeps accruing, per day
+        gain = given / (now - child.last_visit) - self.follow_up_per_day if now > child.last_visit else 0.0
+        wait = min(max(short / gain, retry), RETRY_CAP * retry) if gain > 0 else RETRY_CAP * retry
+        self.after(wait, self._due, child, seq)
 
     def _set_missed(self, child: Child, missed: bool) -> None:
         if child.missed != missed:
