@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from simlib.presentation.cli import app
 from simlib.scenario.loader import bundled_dir
 
-SIMULATING = ("run", "compare", "sweep", "brief", "calibrate", "national", "demo")
+SIMULATING = ("run", "compare", "sweep", "brief", "calibrate", "national", "demo", "price")
 SHARED = {"set_": None, "seed": 2024, "years": None, "jobs": 1, "dask": None, "warmup": None, "quiet": False}
 RAW_KEY = re.compile(r"\b[a-z]+(_[a-z0-9]+){2,}\b")  # investigation_wait_days_mean and the like
 runner = CliRunner()

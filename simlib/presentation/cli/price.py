@@ -22,7 +22,8 @@ import typer
 from simlib.analysis import funding
 from simlib.experiments.replications import resolve
 from simlib.presentation import i18n
-from simlib.presentation.cli.errors import UserError, check_run_options, command_app
+from simlib.presentation.cli.errors import UserError, command_app
+from simlib.presentation.cli.options import DaskOpt, JobsOpt, QuietOpt, SeedOpt, SetOpt, WarmupOpt, YearsOpt, check
 from simlib.scenario import load
 
 app = command_app()
@@ -123,14 +124,16 @@ def price(
     target: Annotated[str, typer.Option(
         "--target", help="'baseline' (no balans growth, 4-month share at least today's) or KPI>=VALUE / KPI<=VALUE.",
     )] = "baseline",
+    set_: SetOpt = None,
     reps: Annotated[int, typer.Option("--reps", "-r", min=2, help="Replications per candidate.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed (common random numbers).")] = 2024,
-    years: Annotated[float | None, typer.Option("--years", help="Simulated years (default: the scenario's).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Local worker processes.")] = 1,
-    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="A scheduler address or 'local'.")] = None,
+    seed: SeedOpt = 2024,
+    years: YearsOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json (docs/price.md).")] = Format.table,
     write: Annotated[Path | None, typer.Option("--write", help="Write the funded policy scenario here.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    warmup: WarmupOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """The smallest staffing (posts per role, SEK a year) at which a capped scenario meets the target.
 
@@ -138,13 +141,13 @@ def price(
     runs the same seeds as today's scenario. The interval is a paired bootstrap
     over replications.
     """
-    check_run_options(reps, jobs, years, min_reps=2, seed=seed)
+    check(reps, jobs, years, seed, warmup, min_reps=2)
     try:
         targets = funding.Target.parse(target)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    loaded_file = load(scenario)
-    loaded = resolve(loaded_file.scenario, years=years)
+    loaded_file = load(scenario, set_ or [])
+    loaded = resolve(loaded_file.scenario, years=years, warmup=warmup)
     if loaded.investigation.caseload_cap is not None and loaded.investigation.cap_mode != "none":
         raise UserError(f"{scenario}: already has an investigation cap; give today's scenario, the cap comes from --cap")
     result = funding.price(loaded, cap, cap_mode=cap_mode.value, targets=targets, reps=reps, seed=seed,
@@ -157,7 +160,9 @@ def price(
         if result.extra is None:
             raise UserError("--write: the target was not met; no funded scenario to write")
         command = (f"simlib price {shlex.quote(scenario)} --cap {cap} --cap-mode {cap_mode.value} "
-                   f"--target {shlex.quote(target)} --reps {reps} --seed {seed}")
+                   f"--target {shlex.quote(target)} --reps {reps} --seed {seed}"
+                   + "".join(f" --set {shlex.quote(x)}" for x in set_ or [])
+                   + (f" --warmup {warmup}" if warmup else ""))
         sibling = write.parent / f"cap-{cap}.yaml"
         if cap_mode is CapMode.hard and sibling.exists():
             extends = sibling.name
