@@ -111,18 +111,19 @@ def test_next_reps_grows_at_most_double_and_never_past_the_cap(n, cap, worst, ta
 def test_precision_mode_stops_when_the_target_is_met() -> None:
     """Each check before the last missed the target, the last met it, and no replication was wasted after."""
     kpi = "investigation_days_mean"
-    # 1%: with durations followed to their decision, 3% is met by the first two replications
-    res = run("baseline", reps=2, seed=3, years=YEARS, precision=0.01, max_reps=40, precision_kpis=[kpi],
+    # 5%: with durations built from the work and the waits on others (issue 15), two replications
+    # give ~28% and about eight reach 5% (seed 3); the rule must stop at the first check that meets it
+    res = run("baseline", reps=2, seed=3, years=YEARS, precision=0.05, max_reps=40, precision_kpis=[kpi],
               series=False, jobs=2)
     log = res.extras["precision"]
     assert log.reached, log.describe()
     assert [c.met for c in log.checks] == [False] * (len(log.checks) - 1) + [True]
     assert res.reps == log.checks[-1].reps < 40
     values = res.kpi(kpi)
-    assert t_interval(values, 0.95)[1] <= 0.01 * abs(values.mean())
+    assert t_interval(values, 0.95)[1] <= 0.05 * abs(values.mean())
     # and one check earlier the rule said "not yet", on the same replications
     earlier = values.iloc[: log.checks[-2].reps]
-    assert t_interval(earlier, 0.95)[1] > 0.01 * abs(earlier.mean())
+    assert t_interval(earlier, 0.95)[1] > 0.05 * abs(earlier.mean())
 
 
 def test_precision_mode_stops_at_the_cap_and_says_so() -> None:
