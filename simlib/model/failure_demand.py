@@ -10,6 +10,7 @@ which child would come back and when (common random numbers). The Poisson
 stream of referrals is thinned by ``referrals.failure_demand_share`` so that the
 total stays at the sourced ``referrals.per_year`` at today's quality.
 No new referral arrives after the horizon (the run-out has none).
+``failure_demand_referrals_per_year`` counts these referrals in the window.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def install(ctx: SimContext, on_referral: Callable[[Referral], None], horizon: f
     """Subscribe to investigation decisions; a thin one may bring its child back."""
     sc = ctx.scenario
     share = sc.investigation.quality.rereferral_share_at_zero
+    arrivals: list[float] = []  # when each failure-demand referral arrives
+
+    def kpis(_ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
+        n = sum(1 for t in arrivals if t0 <= t < t1)
+        return {"failure_demand_referrals_per_year": n / ((t1 - t0) / YEAR) if t1 > t0 else float("nan")}
+
+    ctx.kpi_providers.append(kpis)
     if share <= 0.0:
         return
     counts: dict[int, int] = {}
@@ -60,6 +68,7 @@ def install(ctx: SimContext, on_referral: Callable[[Referral], None], horizon: f
             bool(rng.random() < sc.screening.open_share),
             hours, complex_, float(rng.random()), float(rng.random()), waits, float(rng.random()),
         )
+        arrivals.append(when)
         call_in(ctx.env, delay, on_referral, referral)
 
     ctx.decision_handlers.append(on_decision)
