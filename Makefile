@@ -54,6 +54,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_experiments.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_instructions.py $(foreach t,$(BENCH_TREES),--tree $(t)) $(if $(BENCH_TREES),--tree .)
 
 # Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.
