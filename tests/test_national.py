@@ -164,3 +164,14 @@ def test_a_small_national_run_resumes_from_its_store_bit_for_bit(tmp_path):
     assert 150 < refs / part["children_0_17"].sum() * 1000 < 230  # about 192 per 1 000 children
     price = fresh.price("cap-12").set_index("kpi")
     assert price.loc["fte_funded", "estimate"] == 0.0  # a cap at today's budget adds no posts
+
+
+def test_the_text_answer_names_unstable_municipalities_before_any_total():
+    from simlib.presentation import national_report
+
+    res = nat.summarise_national(_per_rep("0002"), _table(), ["base", "alt"], 3, 1)
+    text = national_report.render(res, ["base", "alt"])
+    assert text.index("UNSTABLE") < text.index("alt against base")
+    assert "Ö (0002, C9, 3 000 children)" in text and "alt 33%" in text
+    calm = national_report.render(nat.summarise_national(_per_rep(), _table(), ["base", "alt"], 3, 1), ["base", "alt"])
+    assert "Unstable municipalities: none" in calm and "Referrals a year" in calm

@@ -236,7 +236,7 @@ def build_brief(
         "stress_logic": t(
             "brief.stress_logic", lang,
             cap=inv.caseload_cap if inv.caseload_cap is not None else t("param.cap_value_none", lang),
-            cap_mode=inv.cap_mode, screening=onoff[sc.screening.enabled],
+            cap_mode=t(f"dashboard.cap_mode.{inv.cap_mode}", lang), screening=onoff[sc.screening.enabled],
             dynamics=onoff[sc.staff.dynamics], placements=onoff[sc.placements.enabled],
         ),
         "stress_data": t("brief.stress_data", lang, files=scenario_files_label(files) or base.name),
