@@ -165,9 +165,13 @@ def test_summary_is_generated_from_the_numbers(rendered, comparison):
     cmp, _, _ = comparison
     row = cmp.summary().set_index(["alternative", "kpi"]).loc[("cap-10", "investigation_wait_days_mean")]
     sentence = next(s for s in rendered.sentences if "cap-10" in s and ("väntetid" in s or "wait" in s))
-    # a hard cap of 10 under today's load makes cases wait: the CI excludes zero
-    assert row["ci_low"] > 0
-    assert ("ökar" in sentence) if rendered.lang == "sv" else ("rises" in sentence)
+    # the sentence follows the interval: a rise when it excludes zero, "not clear" when it holds zero
+    # (a hard cap of 10 makes cases wait; with 3 one-year runs the interval may still reach zero)
+    assert row["mean"] > 0
+    if row["ci_low"] > 0:
+        assert ("ökar" in sentence) if rendered.lang == "sv" else ("rises" in sentence)
+    else:
+        assert ("inte säker" in sentence) if rendered.lang == "sv" else ("not clear" in sentence)
     from simlib.presentation.i18n import fmt_diff
 
     assert fmt_diff(row["mean"], "investigation_wait_days_mean", rendered.lang) in sentence
