@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from simlib.model.caseworker import INF, Caseworker, Job
 from simlib.model.context import SimContext
-from simlib.model.records import InvestigationJoined, InvestigationRecord
+from simlib.model.records import InvestigationJoined
 from simlib.model.referrals import Referral
 from simlib.model.schedule import call_in
 
@@ -183,25 +183,10 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     o = cfg.outcome
     case.outcome = _outcome(case.referral.outcome_u, (o.none, o.in_home, o.placement))
     ref = case.referral
-    ctx.recorder.investigations.append(
-        InvestigationRecord(
-            referred=ref.arrived,
-            opened=case.opened,
-            assigned=case.assigned,
-            decided=now,
-            urgent=case.urgent,
-            complex=case.complex,
-            hours_needed=need,
-            hours_done=done,
-            caseload_during=load,
-            heard=heard,
-            rushed=rushed,
-            outcome=case.outcome,
-            caseworker_changes=case.changes,
-            child=ref.child,
-            quality=quality,
-            novice_alone=case.novice_alone,
-        )
+    # an InvestigationRecord: its values in field order (Columns.add keeps them without building it)
+    ctx.recorder.investigations.add(
+        ref.arrived, case.opened, case.assigned, now, case.urgent, case.complex, need, done, load,
+        heard, rushed, case.outcome, case.changes, ref.child, quality, case.novice_alone,
     )
     for handler in ctx.decision_handlers:
         handler(case)

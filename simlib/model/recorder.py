@@ -42,15 +42,23 @@ class _Text:
             self.words.append(value)
         self.codes.append(code)
 
+    def __len__(self) -> int:
+        return len(self.codes)
+
     def values(self) -> np.ndarray:
         return np.array(self.words, dtype=object)[np.frombuffer(self.codes, dtype=np.int16)] \
             if self.words else np.array([], dtype=object)
 
 
 class Columns:
-    """The records of one kind, column by column; appending a record stores its values, not the tuple."""
+    """The records of one kind, column by column; appending a record stores its values, not the tuple.
 
-    __slots__ = ("kind", "columns", "dtypes", "size")
+    ``add(*values)`` takes a record's values positionally, in the order of the
+    kind's fields (``kind._fields``), without building the record: the hot path's
+    way (a keyword-built named tuple costs about twice its values' appends).
+    """
+
+    __slots__ = ("adds", "columns", "dtypes", "kind", "size", "width")
 
     def __init__(self, kind: type) -> None:
         self.kind = kind
@@ -68,20 +76,40 @@ class Columns:
             else:  # anything else (e.g. an optional int) stays a list of objects
                 self.columns.append([])
                 self.dtypes.append(object)
+        self.adds = [col.append for col in self.columns]  # bound once: called for every value
+        self.width = len(self.columns)
         self.size = 0
 
-    def append(self, record: NamedTuple) -> None:
+    def append(self, record: NamedTuple | tuple[Any, ...]) -> None:
+        try:
+            for add, value in zip(self.adds, record, strict=False):
+                add(value)
+        except TypeError:  # a value a typed column cannot hold (None): that column keeps objects
+            self._append_rest(record)
+        self.size += 1
+
+    def add(self, *values: Any) -> None:
+        """Append one record given as its values in field order (every field, defaults too)."""
+        if len(values) != self.width:
+            raise TypeError(f"{self.kind.__name__} has {self.width} fields, got {len(values)} values")
+        self.append(values)
+
+    def _append_rest(self, record: NamedTuple | tuple[Any, ...]) -> None:
+        """Finish an append that a typed column refused: widen it to objects and go on."""
         for i, value in enumerate(record):
+            col = self.columns[i]
+            if len(col) > self.size:
+                continue  # appended before the refusal
             try:
-                self.columns[i].append(value)
-            except TypeError:  # a value the typed column cannot hold (None): keep it as objects
+                col.append(value)
+            except TypeError:
                 self._widen(i)
                 self.columns[i].append(value)
-        self.size += 1
 
     def _widen(self, i: int) -> None:
         self.columns[i] = list(self._values(i))
         self.dtypes[i] = object
+        self.adds[i] = self.columns[i].append
 
     def _values(self, i: int) -> np.ndarray | list[Any]:
         col = self.columns[i]

@@ -1,8 +1,10 @@
-"""The records a replication keeps: one named tuple per kind of event, built with keywords.
+"""The records a replication keeps: one named tuple per kind of event, the schema of its columns.
 
 A record's columns come from its type (``Record._fields``), so a frame of them
-needs no tuple of names kept in another file. The recorder keeps them in lists
-(cheap on the hot path) and turns them into DataFrames once, after the run.
+needs no tuple of names kept in another file. The recorder keeps them column by
+column (``recorder.Columns``) and turns them into DataFrames once, after the
+run; the hottest kinds (referrals, investigations) are appended as positional
+values in field order (``Columns.add``), without building the tuple.
 """
 
 from __future__ import annotations

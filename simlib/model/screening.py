@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from simlib.model.caseworker import Job
 from simlib.model.context import SimContext
-from simlib.model.records import ReferralRecord
 from simlib.model.referrals import Referral
 
 
@@ -39,10 +38,10 @@ def start_screening(ctx: SimContext, referral: Referral, on_decided: Callable[[R
         payload.pending -= 1
         if payload.pending == 0:
             ctx.open_screenings.pop(id(referral), None)
-            ctx.recorder.referrals.append(ReferralRecord(
-                arrived=referral.arrived, child=referral.child, age=referral.age,
-                urgent=referral.urgent, screened=env.now, opened=referral.opens,
-            ))
+            # a ReferralRecord in field order: arrived, child, age, urgent, screened, opened, joined
+            ctx.recorder.referrals.add(
+                referral.arrived, referral.child, referral.age, referral.urgent, env.now, referral.opens, False,
+            )
             on_decided(referral)
 
     ctx.open_screenings[id(referral)] = referral

@@ -23,7 +23,6 @@ from simlib.model import failure_demand
 from simlib.model.investigation import join_open_investigation, open_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
-from simlib.model.records import ReferralRecord
 from simlib.model.schedule import call_in
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
@@ -93,18 +92,17 @@ def _on_referral(ctx: SimContext, referral: Referral) -> None:
     for handler in ctx.referral_handlers:
         handler(referral)
     if join_open_investigation(ctx, referral, screened=False) is not None:
-        ctx.recorder.referrals.append(ReferralRecord(
-            arrived=referral.arrived, child=referral.child, age=referral.age,
-            urgent=referral.urgent, screened=referral.arrived, opened=False, joined=True,
-        ))
+        # a ReferralRecord in field order: arrived, child, age, urgent, screened, opened, joined
+        ctx.recorder.referrals.add(
+            referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, False, True,
+        )
         return
     if ctx.scenario.screening.enabled:
         start_screening(ctx, referral, lambda r: _after_screening(ctx, r))
     else:
-        ctx.recorder.referrals.append(ReferralRecord(
-            arrived=referral.arrived, child=referral.child, age=referral.age,
-            urgent=referral.urgent, screened=referral.arrived, opened=True,
-        ))
+        ctx.recorder.referrals.add(
+            referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True, False,
+        )
         open_investigation(ctx, referral)
 
 

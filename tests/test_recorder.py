@@ -1,0 +1,61 @@
+"""The recorder's column store: records appended whole or as positional values come back the same."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simlib.model.recorder import Columns
+from simlib.model.records import PlacementSpell, ReferralRecord
+
+referral = st.builds(
+    ReferralRecord,
+    arrived=st.floats(0, 1e4),
+    child=st.integers(-1000, 10**6),
+    age=st.floats(0, 18),
+    urgent=st.booleans(),
+    screened=st.floats(0, 1e4),
+    opened=st.booleans(),
+    joined=st.booleans(),
+)
+spell = st.builds(
+    PlacementSpell,
+    child=st.integers(0, 100),
+    episode=st.integers(0, 5),
+    placement=st.integers(0, 5),
+    start=st.floats(0, 1e4),
+    end=st.floats(0, 1e4),
+    place=st.sampled_from(["foster", "hvb", "emergency"]),
+    home=st.one_of(st.none(), st.integers(0, 50)),  # an optional int: None widens the column
+    end_reason=st.sampled_from(["moved", "home", "censored"]),
+)
+
+
+@given(st.lists(referral, max_size=30))
+def test_add_equals_append_equals_a_frame_of_the_records(records: list[ReferralRecord]) -> None:
+    whole, values = Columns(ReferralRecord), Columns(ReferralRecord)
+    for r in records:
+        whole.append(r)
+        values.add(*r)
+    expected = pd.DataFrame(records, columns=list(ReferralRecord._fields)).astype(whole.frame().dtypes)
+    pd.testing.assert_frame_equal(whole.frame(), expected)
+    pd.testing.assert_frame_equal(values.frame(), expected)
+    assert list(values) == records
+
+
+@given(st.lists(spell, max_size=30))
+def test_a_column_widened_by_none_keeps_every_value_in_place(records: list[PlacementSpell]) -> None:
+    store = Columns(PlacementSpell)
+    for r in records:
+        store.add(*r)
+    assert len(store) == len(records)
+    assert list(store) == records
+
+
+def test_add_refuses_a_record_with_a_field_missing() -> None:
+    store = Columns(ReferralRecord)
+    with pytest.raises(TypeError, match="7 fields, got 6"):
+        store.add(1.0, 2, 3.0, True, 4.0, False)
+    assert len(store) == 0 and len(store.frame()) == 0
