@@ -15,8 +15,10 @@ daily, the caseworker keeps a *virtual clock* S (hours of work each active case
 has received since the caseworker started) and each case's finish mark
 ``S_at_start + work``. The next completion is the smallest mark; any change (a
 case added or removed, capacity changed) advances S to now and reschedules one
-timer. A replaced timer is cancelled (``schedule.Call``), so no SimPy process
-is needed per caseworker. This is what makes the textbook reductions hold exactly.
+timer. The caseworker remembers its newest timer event; an older one that fires
+finds itself replaced and does nothing, so no SimPy process is needed per
+caseworker (and no ``schedule.Call`` per timer: this is the hottest timer).
+This is what makes the textbook reductions hold exactly.
 
 Speed: a pending timer that fires no later than the new next completion is
 kept rather than replaced (it wakes the caseworker early, finds nothing done and
@@ -30,9 +32,9 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from simlib.model.schedule import Call
-
 if TYPE_CHECKING:
+    import simpy
+
     from simlib.model.context import SimContext
     from simlib.model.team import Team
 
@@ -145,7 +147,7 @@ class Caseworker:
         self.pace = pace  # most hours a case can use per working day (waiting on others)
         self.virtual = 0.0
         self.last_work_time = ctx.calendar.work_time(ctx.env.now)
-        self.timer: Call | None = None  # the pending completion timer
+        self.timer: simpy.Event | None = None  # the pending completion timer
         self.case_area = 0.0  # integral over clock time of the number of cases
         self.last_clock = ctx.env.now
         self.hired_at = hired_at
@@ -202,13 +204,14 @@ class Caseworker:
         due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
-        if self.timer is not None:
-            self.timer.cancel()  # a newer schedule replaces it
         self.due = due
-        self.timer = timer = Call(self._on_timer, ())  # call_in, inlined on the hot path
-        self.env.timeout(due - now).callbacks.append(timer)
+        # the newest timer event is the live one: an older one that fires finds itself replaced
+        self.timer = timer = self.env.timeout(due - now)
+        timer.callbacks.append(self._on_timer)
 
-    def _on_timer(self) -> None:
+    def _on_timer(self, event: simpy.Event) -> None:
+        if event is not self.timer:
+            return  # replaced by a newer schedule (SimPy cannot unschedule it)
         self.timer = None
         self.due = INF
         self.advance()
