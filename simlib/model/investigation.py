@@ -190,3 +190,4 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     )
     for handler in ctx.decision_handlers:
         handler(case)
+    case.job = None  # decided: the job goes, so no Case <-> Job cycle is left for the garbage collector
