@@ -149,6 +149,8 @@ class Recorder:
     unstable: bool = False  # the queue outgrew the unit at a sample inside the horizon
     stopped_early: bool = False  # a runaway run was stopped before the horizon (bounded work)
     ended_at: float = 0.0
+    # the weekly frame, built once (several KPI providers read it after the run): (rows, frame)
+    _weekly: tuple[int, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     def log(self, record: NamedTuple) -> None:
         """A record of a later stage (placements, workforce), kept by its type."""
@@ -179,4 +181,7 @@ class Recorder:
         return self.investigations.frame()
 
     def weekly_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.weekly)
+        """The weekly series as a DataFrame (a copy of one built once per number of rows)."""
+        if self._weekly is None or self._weekly[0] != len(self.weekly):
+            self._weekly = (len(self.weekly), pd.DataFrame(self.weekly))
+        return self._weekly[1].copy()
