@@ -148,10 +148,17 @@ def unit_seconds(children: float) -> float:
 
 def make_tasks(scenarios: list[Scenario], table: pd.DataFrame, reps: int, seed: int,
                todo: set[tuple[str, str, int]] | None = None) -> list[Task]:
-    """Tasks of about TASK_SECONDS: replications of one municipality, or all of them if that is less."""
+    """Tasks of about TASK_SECONDS: replications of one municipality, or all of them if that is less.
+
+    Largest municipalities first (the longest tasks start early, so workers finish
+    together), and the scenarios of a municipality next to each other (an interrupted
+    run leaves whole pairs in its store). The order changes no result: frames are
+    sorted by scenario, municipality and replication afterwards.
+    """
     tasks = []
-    for sc in scenarios:
-        for row in table.itertuples(index=False):
+    by_size = table.sort_values(["children_0_17", "code"], ascending=[False, True], kind="stable")
+    for row in by_size.itertuples(index=False):
+        for sc in scenarios:
             scaled = scale_scenario(sc, row.children_0_17, name=f"{sc.name}@{row.code}")
             per_task = max(1, int(TASK_SECONDS // unit_seconds(row.children_0_17)))
             mseed = municipality_seed(seed, row.code)
