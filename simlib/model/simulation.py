@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -98,7 +99,7 @@ def _on_referral(ctx: SimContext, referral: Referral) -> None:
         )
         return
     if ctx.scenario.screening.enabled:
-        start_screening(ctx, referral, lambda r: _after_screening(ctx, r))
+        start_screening(ctx, referral, partial(_after_screening, ctx))
     else:
         ctx.recorder.referrals.add(
             referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True, False,
@@ -226,8 +227,9 @@ def simulate(
     env = ctx.env
     horizon = scenario.horizon.years * YEAR
     run_out_end = horizon + scenario.horizon.run_out_years * YEAR
-    failure_demand.install(ctx, lambda r: _on_referral(ctx, r), horizon)
-    env.process(referral_arrivals(ctx, lambda r: _on_referral(ctx, r), until=horizon))
+    on_referral = partial(_on_referral, ctx)  # a partial, not a lambda: no Python frame per referral
+    failure_demand.install(ctx, on_referral, horizon)
+    env.process(referral_arrivals(ctx, on_referral, until=horizon))
     env.process(weekly_sampler(ctx, horizon, run_out_end, on_progress))
     call_in(env, horizon, snapshot, ctx)  # the window ends exactly at the horizon
     if scenario.horizon.run_out_years == 0:

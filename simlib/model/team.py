@@ -120,12 +120,14 @@ class Team:
         if job.queued_at < 0:
             job.queued_at = self.ctx.env.now
         queue = self.urgent if urgent else self.normal
+        tried = False
         if not self.urgent and (urgent or not self.normal or job.queued_at < self.normal[0].queued_at):
             # nothing waits ahead of it: assign at once if someone may take it
             worker = self._pick(job, urgent)
             if worker is not None:
                 self._assign(worker, job, urgent)
                 return
+            tried = True
         if queue and job.queued_at < queue[-1].queued_at:
             i = len(queue) - 1
             while i > 0 and queue[i - 1].queued_at > job.queued_at:
@@ -134,7 +136,9 @@ class Team:
         else:
             queue.append(job)
         self._queue_changed()
-        self.pull()
+        if not tried or self.graduate_rule:
+            # (it heads the queue now; without the graduate rule nobody may take any case of its priority)
+            self.pull()
 
     def _assign(self, worker: Caseworker, job: Job, urgent: bool = False) -> None:
         if urgent and self.cap is not None and len(worker.jobs) >= self.cap:
