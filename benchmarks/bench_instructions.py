@@ -9,22 +9,33 @@ two trees' set-ups differed by 0.4%). Each workload runs in a fresh
 parts) and once with the measured run added; the difference is the run's cost.
 
 Workloads: ``mmc`` (the M/M/c reduction, scenarios/textbook/mmc.yaml, over
-``--mmc-years``), ``bare`` (``test_bench_model.bare_simpy_mmc``, the bare SimPy
+``--mmc-years``), ``bare`` (``bare_mmc.bare_simpy_mmc``, the bare SimPy
 M/M/c loop with the same lambda, mu, c and horizon: the yardstick of ``make
 bench``'s M/M/c ratio, taken from this repository for every tree) and ``baseline``
 (one replication of the baseline over ``--baseline-years``, a quarter-year warm-up).
+Two more are whole processes, start-up included (issue 20's end-to-end ratio):
+``cli`` (``simlib run textbook/mmc --reps 1 --years --cli-years --format json``:
+start-up, scenario, run, KPIs, output; its customers are the decided
+investigations a year times the years) and ``bare-cli`` (``python
+benchmarks/bare_mmc.py`` over the same years).
+
+Printed ratios (issue 20's targets): the M/M/c ratio (model customers per
+instruction over bare SimPy's, target >= 0.6), the same through the CLI end to
+end (target >= 0.6), and one baseline replication against 100 000 bare-SimPy
+customers (target <= 0.6).
 
 Give ``--tree`` several times to compare code versions (each a source tree
 whose ``simlib`` is put first on PYTHONPATH, e.g. ``git worktree add`` of
 older commits); the first tree is the reference for the ratios. Without
 valgrind the script says so and exits 0 (``make bench`` goes on).
 
-Usage: ``python benchmarks/bench_instructions.py [--tree DIR]... [--mmc-years 3] [--baseline-years 1]``
+Usage: ``python benchmarks/bench_instructions.py [--tree DIR]... [--mmc-years 3] [--baseline-years 1] [--cli-years 10] [--work NAME]...``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -39,7 +50,7 @@ SEED = 1
 CHILD = r'''
 import sys
 sys.path.insert(0, sys.argv[6])  # this repository's benchmarks/: the same bare loop for every tree
-from test_bench_model import bare_simpy_mmc as bare
+from bare_mmc import bare_simpy_mmc as bare
 from simlib.model import simulate
 from simlib.scenario.loader import load_scenario, with_overrides
 
@@ -71,35 +82,68 @@ print(f"simlib={simlib.__file__}")
 '''
 
 
-def instructions(tree: Path, work: str, measure: bool, args: argparse.Namespace) -> tuple[int, int | None]:
-    """Instructions (Ir) of one child run under callgrind, and the customers it served (if measured)."""
+def _env(tree: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def callgrind(tree: Path, argv: list[str], what: str) -> tuple[int, str]:
+    """Instructions (Ir) of ``python argv`` under callgrind, and its standard output."""
     with tempfile.TemporaryDirectory() as tmp:
         out_file = Path(tmp) / "callgrind.out"
-        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        cmd = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--dump-line=no",
-            sys.executable, "-c", CHILD, work, "measure" if measure else "setup",
-            str(args.mmc_years), str(args.baseline_years), str(SEED), str(ROOT / "benchmarks"),
-        ]
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--dump-line=no",
+               sys.executable, *argv]
         # run in the empty temporary folder: with -c, the working folder comes first on sys.path
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tmp)
+        done = subprocess.run(cmd, env=_env(tree), capture_output=True, text=True, check=False, cwd=tmp)
         if done.returncode != 0:
-            raise SystemExit(f"{work} failed in {tree}:\n{done.stderr[-2000:]}")
+            raise SystemExit(f"{what} failed in {tree}:\n{done.stderr[-2000:]}")
         total = None
         for line in done.stderr.splitlines():
             if "Collected" in line:
                 total = int(line.split(":")[-1].strip().replace(",", ""))
         if total is None:
             raise SystemExit(f"no instruction count in callgrind's output:\n{done.stderr[-2000:]}")
-        loaded = next((x.split("=", 1)[1] for x in done.stdout.split() if x.startswith("simlib=")), "")
-        if not Path(loaded).resolve().is_relative_to(tree):
-            raise SystemExit(f"the child imported simlib from {loaded}, not from {tree}")
-        customers = next((int(x.split("=")[1]) for x in done.stdout.split() if x.startswith("customers=")), None)
-        return total, customers
+        return total, done.stdout
+
+
+def instructions(tree: Path, work: str, measure: bool, args: argparse.Namespace) -> tuple[int, int | None]:
+    """Instructions of one child run (set-up, and the measured run if asked), and the customers it served."""
+    total, stdout = callgrind(tree, [
+        "-c", CHILD, work, "measure" if measure else "setup",
+        str(args.mmc_years), str(args.baseline_years), str(SEED), str(ROOT / "benchmarks"),
+    ], work)
+    loaded = next((x.split("=", 1)[1] for x in stdout.split() if x.startswith("simlib=")), "")
+    if not Path(loaded).resolve().is_relative_to(tree):
+        raise SystemExit(f"the child imported simlib from {loaded}, not from {tree}")
+    customers = next((int(x.split("=")[1]) for x in stdout.split() if x.startswith("customers=")), None)
+    return total, customers
+
+
+def whole_process(tree: Path, work: str, args: argparse.Namespace) -> dict[str, float]:
+    """``cli`` or ``bare-cli``: one whole process, start-up included."""
+    if work == "cli":
+        total, stdout = callgrind(tree, [
+            "-m", "simlib.presentation.cli", "run", "textbook/mmc", "--reps", "1", "--seed", str(SEED),
+            "--years", str(args.cli_years), "--format", "json", "--quiet",
+        ], work)
+        per_year = json.loads(stdout)["kpis"]["investigations_per_year"]["mean"]
+        return {"instructions": total, "customers": round(per_year * args.cli_years)}
+    # the same lambda, mu and c as scenarios/textbook/mmc.yaml (4 a day, 1 a day, 5 servers)
+    from simlib.scenario.loader import load_scenario
+
+    sc = load_scenario("textbook/mmc")
+    lam, mu = sc.referrals.per_year / 365.0, sc.staff.hours_per_day / sc.investigation.hours.mean
+    total, stdout = callgrind(tree, [
+        str(ROOT / "benchmarks" / "bare_mmc.py"), str(lam), str(mu), str(int(sc.staff.investigators_fte)),
+        str(args.cli_years * 365.0), str(SEED),
+    ], work)
+    customers = next(int(x.split("=")[1]) for x in stdout.split() if x.startswith("customers="))
+    return {"instructions": total, "customers": customers}
 
 
 def measure(tree: Path, work: str, args: argparse.Namespace) -> dict[str, float]:
+    if work in ("cli", "bare-cli"):
+        return whole_process(tree, work, args)
     setup, _ = instructions(tree, work, False, args)
     full, customers = instructions(tree, work, True, args)
     return {"instructions": full - setup, "customers": customers or 0}
@@ -110,13 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", action="append", type=Path, help="source tree to measure (repeat; default: this one)")
     parser.add_argument("--mmc-years", type=float, default=3.0)
     parser.add_argument("--baseline-years", type=float, default=1.0)
-    parser.add_argument("--work", action="append", choices=["mmc", "bare", "baseline"])
+    parser.add_argument("--cli-years", type=float, default=10.0)
+    parser.add_argument("--work", action="append", choices=["mmc", "bare", "baseline", "cli", "bare-cli"])
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("bench_instructions: valgrind is not installed; instruction counts skipped")
         return 0
     trees = [t.resolve() for t in (args.tree or [ROOT])]
-    works = args.work or ["mmc", "bare", "baseline"]
+    works = args.work or ["mmc", "bare", "baseline", "cli", "bare-cli"]
     results: dict[tuple[Path, str], dict[str, float]] = {}
     for tree in trees:
         for work in works:
@@ -129,8 +174,18 @@ def main(argv: list[str] | None = None) -> int:
             m, b = results[tree, "mmc"], results[tree, "bare"]
             # customers per instruction, model over bare SimPy: the M/M/c ratio of make bench, load-free
             ratio = (m["customers"] / m["instructions"]) / (b["customers"] / b["instructions"])
-            line.append(f"M/M/c ratio {ratio:.3f} (model {m['instructions'] / m['customers']:,.0f} vs bare "
+            line.append(f"M/M/c ratio {ratio:.3f} (target >= 0.6; model {m['instructions'] / m['customers']:,.0f} vs bare "
                         f"{b['instructions'] / b['customers']:,.0f} instructions per customer)")
+        if {"cli", "bare-cli"} <= set(works):
+            m, b = results[tree, "cli"], results[tree, "bare-cli"]
+            ratio = (m["customers"] / m["instructions"]) / (b["customers"] / b["instructions"])
+            line.append(f"M/M/c through the CLI, start-up included, {args.cli_years:g} years: ratio {ratio:.3f} "
+                        f"(target >= 0.6)")
+        if {"baseline", "bare"} <= set(works):
+            b = results[tree, "bare"]
+            per_100k = results[tree, "baseline"]["instructions"] / (100_000 * b["instructions"] / b["customers"])
+            line.append(f"baseline replication {args.baseline_years:g} y = {per_100k:.3f}x 100 000 bare-SimPy "
+                        f"customers (target <= 0.6)")
         for work in ("mmc", "baseline"):
             if work in works and tree != ref:
                 line.append(f"{work} {results[tree, work]['instructions'] / results[ref, work]['instructions']:.3f}x of {ref.name}")

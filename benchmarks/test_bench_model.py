@@ -14,38 +14,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-import simpy
-
+from bare_mmc import bare_simpy_mmc  # benchmarks/: the yardstick of every M/M/c ratio
 from simlib.model import simulate
 from simlib.scenario.loader import load_scenario, with_overrides
 
 MMC_YEARS = 10.0  # 4 customers a day: ~14 600 customers
 BASELINE_YEARS = 5.0
-
-
-def bare_simpy_mmc(lam: float, mu: float, c: int, until: float, seed: int) -> int:
-    """The textbook SimPy M/M/c: a source process, a Resource of c servers, one process per customer."""
-    env = simpy.Environment()
-    servers = simpy.Resource(env, capacity=c)
-    rng = np.random.default_rng(seed)
-    waits: list[float] = []
-
-    def customer(env: simpy.Environment, work: float):
-        arrived = env.now
-        with servers.request() as req:
-            yield req
-            waits.append(env.now - arrived)
-            yield env.timeout(work)
-
-    def source(env: simpy.Environment):
-        while True:
-            yield env.timeout(rng.exponential(1.0 / lam))
-            env.process(customer(env, rng.exponential(1.0 / mu)))
-
-    env.process(source(env))
-    env.run(until=until)
-    return len(waits)
 
 
 def _best_of(fn, rounds: int) -> tuple[float, object]:
