@@ -31,7 +31,7 @@ def label(kpi: str) -> str:
     return OWN_LABELS.get(kpi) or i18n.table_label(kpi, "en")
 
 
-def value(x: float, kpi: str, sign: bool = False) -> str:
+def value(x: float, kpi: str, sign: bool = False, decimals: int | None = None) -> str:
     if math.isnan(x):
         return "-"
     if kpi.endswith("_sek_per_year"):
@@ -40,13 +40,19 @@ def value(x: float, kpi: str, sign: bool = False) -> str:
         return f"{x / 1e9:{'+' if sign else ''},.2f} SEK bn".replace(",", " ")
     if kpi in OWN_LABELS or kpi not in kpi_registry.BY_NAME:
         return f"{x:{'+' if sign else ''},.0f}".replace(",", " ")
-    return i18n.fmt_diff(x, kpi, "en", unit=True) if sign else i18n.fmt_value(x, kpi, "en", unit=True)
+    if sign:
+        return i18n.fmt_diff(x, kpi, "en", unit=True, decimals=decimals)
+    return i18n.fmt_value(x, kpi, "en", unit=True)
 
 
 def interval(row: pd.Series, sign: bool = False) -> str:
     flag = " (clipped to the possible range)" if row["clipped"] else ""
-    return f"{value(row['estimate'], row['kpi'], sign)} [{value(row['ci_low'], row['kpi'], sign)}, " \
-           f"{value(row['ci_high'], row['kpi'], sign)}]{flag}"
+    kpi = row["kpi"]
+    dd = None
+    if sign and kpi in kpi_registry.BY_NAME:  # a small but real difference is not printed as "0 [0, 0]"
+        dd = i18n.diff_decimals(kpi, row["estimate"], row["ci_low"], row["ci_high"])
+    return f"{value(row['estimate'], kpi, sign, dd)} [{value(row['ci_low'], kpi, sign, dd)}, " \
+           f"{value(row['ci_high'], kpi, sign, dd)}]{flag}"
 
 
 def unstable_lines(res: NationalResults) -> list[str]:
