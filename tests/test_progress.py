@@ -121,7 +121,10 @@ def test_demo_and_brief_show_progress(tmp_path: Path) -> None:
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     demo = _simlib("demo", "--reps", "2", "--years", "0.5", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
-    assert "simlib: replications 6/6" in demo.stderr, demo.stderr
+    from simlib.presentation.demo import HEADLINE_SCENARIOS
+
+    n = 2 * len(HEADLINE_SCENARIOS)
+    assert f"simlib: replications {n}/{n}" in demo.stderr, demo.stderr
     brief = _simlib("brief", "baseline", "policy/cap-15", "--reps", "2", "--years", "0.5", "-o",
                     str(tmp_path / "b.html"), cwd=tmp_path)
     assert brief.returncode == 0, brief.stderr
