@@ -99,3 +99,28 @@ def test_a_comparison_says_when_the_alternative_destabilises_the_queue() -> None
     assert lead[0].startswith("UNSTABLE: under cap-12") and "2 of 10" in lead[0]
     assert lead[1].startswith("GROWING QUEUE: under cap-12") and "not an improvement" in lead[1]
     assert report.comparison_lead(_summary(balans_growth_per_year=(0.5, -2, 3)), base, base, "a", "b") == []
+
+
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+       st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_wilson_and_t_quantile_are_scipy_stats_bit_for_bit(kn: tuple[int, int], level: float) -> None:
+    """intervals.py computes them without importing scipy.stats (start-up); the numbers must not move."""
+    from scipy import stats
+
+    k, n = kn
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+    assert wilson_interval(k, n, level) == (float(ci.low), float(ci.high))
+    x = np.arange(n + 1, dtype=float)
+    if n >= 1:
+        half = float(stats.t.ppf(0.5 + level / 2, n)) * float(x.std(ddof=1)) / math.sqrt(n + 1)
+        assert t_interval(x, level)[1:3] == (float(x.mean()) - half, float(x.mean()) + half)
+
+
+def test_the_cli_run_path_does_not_import_scipy_stats() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from simlib.experiments import intervals; intervals.summarise; "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri, stdtrit  # the quantiles scipy.stats uses, without importing scipy.stats
 
 from simlib.model import kpi_registry
 
@@ -30,7 +30,7 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     if n == 1:
         return mean, math.nan, math.nan, 1
     sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
 
@@ -53,9 +53,22 @@ def kpi_range(kpi: str, difference: bool = False) -> tuple[float, float]:
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (within [0, 1], sensible at 0 and n)."""
-    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
+    """Wilson score interval of a binomial proportion (within [0, 1], sensible at 0 and n).
+
+    Newcombe (1998), written as scipy.stats.binomtest(...).proportion_ci(method="wilson")
+    computes it (the same operations, so the same bits; a test checks), because
+    importing scipy.stats costs a ``simlib run`` more than a short replication.
+    """
+    if not 0 <= successes <= n or n < 1:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    p = successes / n
+    z = ndtri(0.5 + 0.5 * level)
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
+    low = 0.0 if successes == 0 else center - delta
+    high = 1.0 if successes == n else center + delta
+    return float(low), float(high)
 
 
 def kpi_interval(
@@ -132,5 +145,5 @@ def welch_interval(
     if se2 == 0:
         return diff, diff, diff, n
     dof = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, dof)) * math.sqrt(se2)
+    half = float(stdtrit(dof, 0.5 + level / 2)) * math.sqrt(se2)
     return diff, diff - half, diff + half, n
