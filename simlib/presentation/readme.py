@@ -69,7 +69,7 @@ def render(data: dict[str, Any]) -> str:
         head += [f"`{alt}`", f"`{alt}` minus today (95% CI)"]
     lines = [
         BEGIN,
-        f"Today's rules (`{base}`) against {' and '.join(f'`{a}`' for a in alts)} at today's budget: means over "
+        f"Today's rules (`{base}`) against {i18n.join_words([f'`{a}`' for a in alts], lang)}: means over "
         f"{data['reps']} replications each (seed {data['seed']}, the same random numbers in every scenario); "
         "the differences are paired, with 95% confidence intervals.",
         "",
