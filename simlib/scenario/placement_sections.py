@@ -133,6 +133,8 @@ class BreakdownFactors(Section):
     emergency: Multiplier
     missed_visits: Multiplier
     caseworker_change: Multiplier
+    # a placement decided on an investigation of quality q: x thin_investigation^(1 - q)
+    thin_investigation: Multiplier
 
 
 class Placements(Section):

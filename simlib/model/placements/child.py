@@ -62,6 +62,7 @@ class Child:
         "pending",
         "planned",
         "teen",
+        "thin",
         "last_visit",
         "outside",
         "visit_due",
@@ -104,6 +105,7 @@ class Child:
         self.change_until = -INF  # a caseworker change counts as recent until then
         self.missed = False  # the last required visit was missed
         self.teen = age >= TEEN_AGE
+        self.thin = 1.0  # breakdown factor from the deciding investigation's quality (1: none known)
         self.rate = 0.0  # breakdown hazard per day now
         self.bd_call: Call | None = None  # the pending breakdown
         self.bd_left = 0.0  # unit-exponential mass left before the next breakdown

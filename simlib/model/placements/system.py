@@ -140,26 +140,41 @@ class PlacementSystem:
         child = self.in_care.get(cid)
         if child is not None:
             if child.pending:  # placed at once (acute path): the investigation decides
+                child.thin = self.thin_factor(case)
                 self._resolve_acute(child, case.outcome, support)
             return  # already placed: the new decision changes nothing here
         if case.outcome == "none":
             return
         age = ref.age + (self.env.now - ref.arrived) / YEAR
         if case.outcome == "placement":
-            self.enter_care(cid, age, why="decision")
+            self.enter_care(cid, age, why="decision", thin=self.thin_factor(case))
         elif not self.in_home.is_active(cid):
             self.in_home.start(cid, age, support)
+
+    def thin_factor(self, case: Any) -> float:
+        """Breakdown factor of a placement decided on this investigation: factor^(1 - quality).
+
+        A thin investigation (little contact, a novice alone, work cut under
+        overload) matches the child and the place less well, so the placement
+        it decides breaks down more often (MODEL.md version 2, failure demand);
+        quality 1 leaves the hazard as it is.
+        """
+        quality = case.quality
+        if quality != quality:  # no quality known (NaN)
+            return 1.0
+        return self.cfg.breakdown_factors.thin_investigation ** (1.0 - quality)
 
     def _resolve_acute(self, child: Child, outcome: str, support: tuple[float, float, float] | None) -> None:
         child.pending = False
         if outcome == "placement":
             self.places.settle_decided(child)
+            self.update_hazard(child)  # the decision's quality now counts
             return
         self.leave_care(child, "returned_home")
         if outcome == "in_home" and not self.in_home.is_active(child.cid):
             self.in_home.start(child.cid, child.age(self.env.now), support)
 
-    def enter_care(self, cid: int, age: float, why: str) -> Child | None:
+    def enter_care(self, cid: int, age: float, why: str, thin: float = 1.0) -> Child | None:
         """A new care episode: draw its type and length, find a place, get a caseworker."""
         cfg = self.cfg
         if age >= cfg.age_out_years:
@@ -178,6 +193,7 @@ class PlacementSystem:
         self.in_home.stop(cid, "placed")
         child = Child(self.caseworker_changed, cid, episode, now, age)
         child.planned = planned
+        child.thin = thin
         # the episode's luck, drawn now in a fixed order (one stream per episode is the
         # costly part): breakdown marks, whether a home stops after a breakdown, visit
         # hours, placements outside the municipality, the return home; a long
@@ -300,7 +316,7 @@ class PlacementSystem:
             h *= f.missed_visits
         if self.env.now < child.change_until:
             h *= f.caseworker_change
-        return h
+        return h * child.thin
 
     def _bd_rng(self, child: Child) -> Any:
         if child.bd_rng is None:
