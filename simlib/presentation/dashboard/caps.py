@@ -213,6 +213,14 @@ class CapDashboard:
             table = comparison_table(kpis, base)
             years = fmt_number(self.run.preview_years, self.lang, 1)
             provisional = self._t("dashboard.provisional", n=len(parts), years=years) if kind == "preview" else ""
+            self.lead.value = lead_html(table, self.lang)
+            self.table.value = table_html(table, self.lang, provisional)
+            series = pd.concat([p[1] for p in parts], ignore_index=True)
+            base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
+            self.figure.value = self._figure_png(table, series, base_series)
+            self.figure.layout.display = None
+            # the status last: widget updates reach the page in order, so "done" never shows
+            # above a table that is still the provisional one
             if not errors:
                 if kind == "preview":
                     msg = self._t("dashboard.status.preview", n=len(parts), years=years)
@@ -221,12 +229,6 @@ class CapDashboard:
                 else:
                     msg = self._t("dashboard.status.done", total=reps)
                 self.status.value = html.escape(msg)
-            self.lead.value = lead_html(table, self.lang)
-            self.table.value = table_html(table, self.lang, provisional)
-            series = pd.concat([p[1] for p in parts], ignore_index=True)
-            base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
-            self.figure.value = self._figure_png(table, series, base_series)
-            self.figure.layout.display = None
             self.updates += 1
             self._rendered_at = time.monotonic()
 
