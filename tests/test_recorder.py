@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
+from array import array
+
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simlib.model.recorder import Columns
+from simlib.model import records
+from simlib.model.recorder import Columns, _Text
 from simlib.model.records import PlacementSpell, ReferralRecord
+from simlib.model.simulation import simulate
+from simlib.scenario import load_scenario
 
 referral = st.builds(
     ReferralRecord,
@@ -59,3 +65,33 @@ def test_add_refuses_a_record_with_a_field_missing() -> None:
     with pytest.raises(TypeError, match="7 fields, got 6"):
         store.add(1.0, 2, 3.0, True, 4.0, False)
     assert len(store) == 0 and len(store.frame()) == 0
+
+
+def _record_kinds() -> list[type]:
+    return [k for _, k in inspect.getmembers(records, inspect.isclass) if hasattr(k, "_fields")]
+
+
+@pytest.mark.parametrize("kind", _record_kinds(), ids=lambda k: k.__name__)
+def test_every_plain_field_gets_a_typed_column(kind: type) -> None:
+    """float/int/bool fields are arrays, str fields category codes; only an optional stays objects.
+
+    records.py has ``from __future__ import annotations``: its NamedTuples' annotations are
+    ForwardRefs, and reading them with ``str`` once made every column a list of objects.
+    """
+    store = Columns(kind)
+    for name, column in zip(kind._fields, store.columns, strict=True):
+        written = kind.__annotations__[name]
+        written = getattr(written, "__forward_arg__", written)
+        if "None" in str(written):
+            assert isinstance(column, list), name
+        else:
+            assert isinstance(column, (array, _Text)), f"{kind.__name__}.{name} ({written}) is {type(column)}"
+
+
+def test_a_run_keeps_its_records_in_typed_columns() -> None:
+    """No value the model logs makes a typed column widen to objects (a numpy bool would)."""
+    out = simulate(load_scenario("baseline", ["horizon.years=1.5"]), 7, 0)
+    rec = out.recorder
+    for store in [rec.referrals, rec.investigations, *rec.events.values()]:
+        for name, column, fresh in zip(store.kind._fields, store.columns, Columns(store.kind).columns, strict=True):
+            assert type(column) is type(fresh), f"{store.kind.__name__}.{name} widened to {type(column).__name__}"
