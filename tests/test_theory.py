@@ -158,7 +158,9 @@ def test_overload_is_flagged_unstable_and_a_runaway_run_is_stopped(rho: float) -
 def test_an_unstable_run_keeps_its_whole_window_and_reports_growth() -> None:
     """Below the guard an unstable run is not cut short: its window is the horizon's, its balans grows."""
     sc = with_overrides(load_scenario("textbook/mmc"),
-                        {**_mmc_overrides(1.25, 4.0), "horizon.unstable_queue_per_server": 20})
+                        {**_mmc_overrides(1.25, 4.0), "horizon.unstable_queue_per_server": 20,
+                         # the queue reaches ~365 per investigator in 4 years: keep it below the guard
+                         "horizon.stop_queue_per_server": 500})
     out = simulate(sc, SEED + 4, 0)
     assert out.kpis["unstable"] == 1.0 and out.kpis["stopped_early"] == 0.0
     assert out.kpis["reporting_years"] == pytest.approx(2.0, abs=0.02)  # 4 years less the 2-year warm-up

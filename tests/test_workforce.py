@@ -182,6 +182,37 @@ def test_budget_cut_raises_waits_and_turnover(extra, kpis) -> None:
         assert low > 0, f"{name}: paired difference {mean:.4f}, 95% lower bound {low:.4f}"
 
 
+def test_a_runaway_cut_unit_is_stopped_and_flagged_in_bounded_work(baseline) -> None:
+    """A 20% budget cut at the scenario's own guards: a runaway replication stops in seconds, and says so.
+
+    Uncapped, a cut unit can tip into a spiral (overload -> leavers -> more overload).
+    The default guard (horizon.stop_queue_per_server) stops it at 100 open
+    investigations per investigator; with the old 500 the overload hazards ran away
+    long before the guard and one replication took tens of minutes. Seed 2024,
+    replications 1 and 2 ran away under the old guard (rep 2 never finished in 3 minutes).
+    """
+    import time
+
+    assert baseline.horizon.stop_queue_per_server <= 100
+    cut = with_overrides(baseline, {"staff.budget_sek_per_year": 0.8 * baseline.staff.budget_sek_per_year})
+    for rep in (1, 2):
+        start = time.process_time()
+        out = simulate(cut, 2024, rep)
+        cpu = time.process_time() - start
+        assert out.kpis["stopped_early"] == 1.0 and out.kpis["unstable"] == 1.0, rep
+        assert out.kpis["reporting_years"] < cut.horizon.years - cut.horizon.warmup_years
+        assert cpu < 60.0, f"replication {rep} took {cpu:.0f} s of CPU"
+
+
+def test_overload_hazards_are_held_beyond_eight_times_the_reference() -> None:
+    from simlib.model.workforce.hazard import MAX_OVERLOAD_RATIO, overload_multiplier
+
+    assert overload_multiplier(30.0, 15.0, 2.0) == pytest.approx(2.0)
+    top = overload_multiplier(MAX_OVERLOAD_RATIO * 15.0, 15.0, 2.0)
+    assert top == pytest.approx(2.0 ** (MAX_OVERLOAD_RATIO - 1))
+    assert overload_multiplier(5_000.0, 15.0, 2.0) == top
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     budget=st.floats(8e6, 5e7),

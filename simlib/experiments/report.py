@@ -133,6 +133,11 @@ def comparison_lead(diffs: pd.DataFrame, base: pd.DataFrame, alt: pd.DataFrame, 
     if _count(alt_unstable) > _count(base_unstable):
         lines.append(f"UNSTABLE: under {alt_name} the queue grew without bound in {_count(alt_unstable)} of "
                      f"{alt_unstable.n} replications ({base_name}: {_count(base_unstable)}).")
+    alt_stopped, base_stopped = _row(alt, "stopped_early"), _row(base, "stopped_early")
+    if _count(alt_stopped) > _count(base_stopped):
+        lines.append(f"STOPPED EARLY: under {alt_name} {_count(alt_stopped)} of {alt_stopped.n} replications hit the "
+                     f"bounded-work guard ({base_name}: {_count(base_stopped)}); their KPIs cover a shorter reported "
+                     "period (reporting_years), so differences mix windows of different length.")
     growth = _row(diffs, "balans_growth_per_year")
     if _material_growth(growth, alt):
         lines.append(f"GROWING QUEUE: under {alt_name} the balans grows by {fmt(growth.mean)} [{fmt(growth.ci_low)}, "

@@ -65,13 +65,21 @@ class HazardClock:
         self.on_fire()
 
 
+# The overload multipliers are held at their value at this many times the reference
+# caseload (120 cases at the sustainable 15: where coordination alone takes a
+# caseworker's whole day). Beyond it no evidence speaks, and an exponent left free
+# makes a runaway run's hazards fire thousands of times a simulated day (bounded work).
+MAX_OVERLOAD_RATIO = 8.0
+
+
 def overload_multiplier(load: float, reference: float | None, factor_at_double: float) -> float:
     """Log-linear in the caseload carried: 1 at ``reference``, ``factor_at_double`` at twice it.
 
     ``factor_at_double ** (load / reference - 1)``: the risk responds over the
     whole range of caseloads that occurs (lower below the reference, higher
     above it), not only past a threshold; 1 everywhere when the factor is 1.
+    Held at ``MAX_OVERLOAD_RATIO`` times the reference (x128 for a factor of 2).
     """
     if reference is None or reference <= 0.0 or factor_at_double == 1.0:
         return 1.0
-    return factor_at_double ** (load / reference - 1.0)
+    return factor_at_double ** (min(load / reference, MAX_OVERLOAD_RATIO) - 1.0)
