@@ -105,44 +105,51 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     years = max((t1 - t0) / YEAR, 1e-9)
     out: dict[str, float] = {}
 
-    all_refs = rec.referral_frame()
-    ref_all_in = all_refs[(all_refs["arrived"] >= t0) & (all_refs["arrived"] < t1)]
+    # the records' columns as read-only arrays, no frame of every record (memory flat in the horizon)
+    refs = rec.referrals
+    arrived = refs.view("arrived")
+    in_window = (arrived >= t0) & (arrived < t1)
     # referrals are recorded when screened; add those still in screening at the end
-    pending = sum(1 for r in ctx.open_screenings.values() if t0 <= r.arrived < t1)
-    out["referrals_total"] = float(len(ref_all_in) + pending)
-    # screening KPIs: a report taken into an open investigation needs no screening
-    refs = all_refs[~all_refs["joined"].astype(bool)]
-    ref_in = refs[(refs["arrived"] >= t0) & (refs["arrived"] < t1)]
-    end = ctx.env.now  # the end of the run-out: the cohort's cases decided by then are known
     pending_in = [r for r in ctx.open_screenings.values() if t0 <= r.arrived < t1]
-    screen_days = np.concatenate([(ref_in["screened"] - ref_in["arrived"]).to_numpy(float),
+    out["referrals_total"] = float(int(in_window.sum()) + len(pending_in))
+    # screening KPIs: a report taken into an open investigation needs no screening
+    screened_in = in_window & ~refs.view("joined")
+    end = ctx.env.now  # the end of the run-out: the cohort's cases decided by then are known
+    screen_days = np.concatenate([refs.view("screened")[screened_in] - arrived[screened_in],
                                   [end - r.arrived for r in pending_in]])
+    del in_window
     out["screening_days_mean"] = float(screen_days.mean()) if len(screen_days) else NAN
     out["screening_within_14d_share"] = _share_within(screen_days, sc.screening.deadline_days,
-                                                      decided=len(ref_in))
+                                                      decided=int(screened_in.sum()))
+    del screen_days, screened_in
 
     # investigations: the cohort opened in the window, followed to its decision
-    inv = rec.investigation_frame()
-    opened_in = inv[(inv["opened"] >= t0) & (inv["opened"] < t1)]
+    inv = rec.investigations
+    opened = inv.view("opened")
+    cohort = (opened >= t0) & (opened < t1)
+    opened_in = opened[cohort]
+    n_decided = len(opened_in)
     open_in = [c for c in _open_cases(ctx) if t0 <= c.opened < t1]
-    n_cohort = len(opened_in) + len(open_in)
+    n_cohort = n_decided + len(open_in)
     # a case still unassigned at the end has waited at least until then (a lower bound)
-    waits = np.concatenate([(opened_in["assigned"] - opened_in["opened"]).to_numpy(float),
+    waits = np.concatenate([inv.view("assigned")[cohort] - opened_in,
                             [(c.assigned if c.assigned >= 0 else end) - c.opened for c in open_in]])
     out["investigation_wait_days_mean"] = float(waits.mean()) if n_cohort else NAN
     out["investigation_wait_days_p90"] = float(np.percentile(waits, 90)) if n_cohort else NAN
-    days = np.concatenate([(opened_in["decided"] - opened_in["opened"]).to_numpy(float),
-                           [end - c.opened for c in open_in]])
+    del waits
+    days = np.concatenate([inv.view("decided")[cohort] - opened_in, [end - c.opened for c in open_in]])
     out["investigation_days_mean"] = float(days.mean()) if n_cohort else NAN
-    out["investigation_within_4m_share"] = _share_within(days, sc.investigation.deadline_days,
-                                                         decided=len(opened_in))
+    out["investigation_within_4m_share"] = _share_within(days, sc.investigation.deadline_days, decided=n_decided)
+    del days, opened_in
     # an undecided case has not (yet) heard the child
-    out["child_heard_share"] = float(opened_in["heard"].sum()) / n_cohort if n_cohort else NAN
+    out["child_heard_share"] = float(inv.view("heard")[cohort].sum()) / n_cohort if n_cohort else NAN
     out["cohort_undecided_share"] = len(open_in) / n_cohort if n_cohort else NAN
     out["investigations_per_year"] = n_cohort / years
-    out["rushed_share"] = float(opened_in["rushed"].mean()) if len(opened_in) else NAN
-    out["investigation_quality_mean"] = float(opened_in["quality"].mean()) if len(opened_in) else NAN
-    out["re_referral_12m_share"] = _re_referral_share(all_refs, ctx, inv, t0, t1)
+    # means as pandas takes them (as a frame's columns did), so the numbers stay the same
+    out["rushed_share"] = float(pd.Series(inv.view("rushed")[cohort]).mean()) if n_decided else NAN
+    out["investigation_quality_mean"] = float(pd.Series(inv.view("quality")[cohort]).mean()) if n_decided else NAN
+    del cohort, opened
+    out["re_referral_12m_share"] = _re_referral_share(ctx, t0, t1)
 
     weekly = rec.weekly_frame()
     i0, i1 = _window_areas(weekly, t0, t1)
@@ -168,7 +175,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     return out
 
 
-def _re_referral_share(refs: pd.DataFrame, ctx: SimContext, inv: pd.DataFrame, t0: float, t1: float) -> float:
+def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
     """Share of investigations closed in the window followed by a referral about the same child within 12 months.
 
     Closed in [t0, t1 - 1 year], so that the whole year after lies before the
@@ -176,16 +183,19 @@ def _re_referral_share(refs: pd.DataFrame, ctx: SimContext, inv: pd.DataFrame, t
     closed in [t0, t1] with whatever follow-up there is (a lower bound).
     Every later referral counts, whatever it leads to (DfE's re-referral rate).
     """
+    refs, inv = ctx.recorder.referrals, ctx.recorder.investigations
     end = t1 - YEAR if t1 - YEAR > t0 else t1
-    closed = inv[(inv["decided"] >= t0) & (inv["decided"] < end)]
-    if closed.empty:
+    decided = inv.view("decided")
+    closed = (decided >= t0) & (decided < end)
+    if not closed.any():
         return NAN
     pending = [(r.child, r.arrived) for r in ctx.open_screenings.values()]
-    child = np.concatenate([refs["child"].to_numpy(float), [c for c, _ in pending]])
-    time = np.concatenate([refs["arrived"].to_numpy(float), [t for _, t in pending]])
     span = 1e5  # days: far beyond any run, so child x span + time sorts by child, then time
-    keys = np.sort(child * span + time)
-    d = closed["child"].to_numpy(float) * span + closed["decided"].to_numpy(float)
+    keys = np.concatenate([refs.view("child").astype(float) * span + refs.view("arrived"),
+                           np.array([c for c, _ in pending], dtype=float) * span
+                           + np.array([t for _, t in pending], dtype=float)])
+    keys.sort()
+    d = inv.view("child")[closed].astype(float) * span + decided[closed]
     nxt = np.searchsorted(keys, d, side="right")  # first referral about the child after the decision
     found = nxt < len(keys)
     gap = np.full(len(d), np.inf)

@@ -139,6 +139,22 @@ class Columns:
         """One field's values as an array (a copy)."""
         return np.asarray(self._values(self.kind._fields.index(name)))
 
+    def view(self, name: str) -> np.ndarray:
+        """One field's values without a copy where the column is typed (read-only; KPIs after the run).
+
+        A flag column is viewed as booleans (its bytes are 0 or 1). While a view
+        lives, its array cannot grow (``BufferError``): read views after the run,
+        in a function's locals, and let them go before anything is logged again.
+        """
+        i = self.kind._fields.index(name)
+        col = self.columns[i]
+        if not isinstance(col, array) or not len(col):
+            return np.asarray(self._values(i))
+        values = np.frombuffer(col, dtype=col.typecode)
+        values = values.view(np.bool_) if self.dtypes[i] is np.bool_ else values.astype(self.dtypes[i], copy=False)
+        values.flags.writeable = False
+        return values
+
     def frame(self) -> pd.DataFrame:
         data = {name: self._values(i) for i, name in enumerate(self.kind._fields)}
         return pd.DataFrame(data, columns=list(self.kind._fields))

@@ -1,0 +1,45 @@
+"""Memory flat in the horizon (issue 19 point 7): what a replication keeps grows by bytes, not objects.
+
+The measure itself is ``benchmarks/bench_memory.py`` (peak RSS of a 5- and a
+60-year replication, in ``make bench``); these tests pin the pieces that make it
+flat: records in typed columns read without copies, KPIs computed without a
+frame of every record.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simlib.model.recorder import Columns, Recorder
+from simlib.model.records import InvestigationRecord, ReferralRecord
+from simlib.model.simulation import simulate
+from simlib.scenario import load_scenario
+
+
+def test_a_view_is_the_column_without_a_copy() -> None:
+    store = Columns(ReferralRecord)
+    for i in range(5):
+        store.add(float(i), i - 2, 3.5, i % 2 == 0, float(i) + 0.25, True, False)
+    for name in ReferralRecord._fields:
+        view, column = store.view(name), store.column(name)
+        assert view.dtype == column.dtype and np.array_equal(view, column), name
+        assert not view.flags.writeable
+    assert store.view("urgent").base is not None  # a view of the array's buffer, not a copy
+    empty = Columns(InvestigationRecord)
+    assert empty.view("decided").dtype == np.float64 and len(empty.view("heard")) == 0
+
+
+def test_the_pipeline_kpis_build_no_frame_of_the_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc = load_scenario("baseline", ["horizon.years=1.5", "placements.enabled=false"])
+    expected = simulate(sc, 3, 0).kpis
+
+    def refuse(_self: Recorder) -> None:
+        raise AssertionError("a frame of every referral or investigation was built")
+
+    monkeypatch.setattr(Recorder, "referral_frame", refuse)
+    monkeypatch.setattr(Recorder, "investigation_frame", refuse)
+    monkeypatch.setattr(Columns, "frame", refuse)
+    got = simulate(sc, 3, 0).kpis
+    assert got.keys() == expected.keys()
+    assert all(got[k] == expected[k] or (got[k] != got[k] and expected[k] != expected[k]) for k in got)
