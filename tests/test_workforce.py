@@ -92,6 +92,26 @@ def test_overload_feedback_off_gives_base_turnover_in_full_baseline() -> None:
     check_close(res.kpi("turnover_per_year").to_numpy(), expected, "turnover_per_year")
 
 
+def test_the_staff_budget_pays_salaries_and_consultants_within_it() -> None:
+    """The budget a user sets holds: over whole budget years salaries + consultants stay within it.
+
+    Replacing leavers (staff.replacement_cost_sek) is a cost of turnover outside the staff
+    budget, so cost_sek_per_year may exceed the budget; the run report says why.
+    """
+    res = run("baseline", reps=3, seed=11, years=3, overrides={"horizon.warmup_years": 1.0})
+    budget = res.scenario.staff.budget_sek_per_year
+    spend = res.kpi("staff_budget_spend_sek_per_year")
+    assert (spend <= budget * (1 + 1e-9)).all(), spend.tolist()
+    parts = res.kpi("salary_cost_sek_per_year") + res.kpi("consultant_cost_sek_per_year")
+    assert np.allclose(spend, parts, rtol=1e-12)
+    total = spend + res.kpi("replacement_cost_sek_per_year")
+    assert np.allclose(res.kpi("cost_sek_per_year"), total, rtol=1e-12)
+    assert (res.kpi("cost_sek_per_year") > budget).all()  # today's turnover costs more than the budget pays
+    lead = res.report().splitlines()[0]
+    assert lead.startswith("BUDGET: the staff budget (36.8 MSEK a year) pays salaries and consultants"), lead
+    assert "replacing leavers" in lead
+
+
 def test_costs_add_up(baseline) -> None:
     """cost = salaries (all employed, absent or not) + consultants + replacing leavers; parts priced per FTE-year."""
     sc = with_overrides(baseline, {**DYNAMIC, "horizon.years": 4, "staff.mentoring": True})

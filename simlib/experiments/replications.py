@@ -74,7 +74,8 @@ class Results:
     def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
         """The text table ``simlib run`` prints: each KPI's mean, interval and n."""
         title = report.run_title(self.name, self.hash, self.seed, self.reps, self.scenario)
-        lead = report.stability_lead(self.summary(level=level))
+        lead = report.stability_lead(self.summary(level=level)) + report.budget_lead(self.summary(level=level),
+                                                                                     self.scenario)
         return "".join(line + "\n" for line in lead) + report.summary_table(
             self.summary(kpis, level), title, label=label, level=level)
 

@@ -125,6 +125,25 @@ def stability_lead(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
+def budget_lead(summary: pd.DataFrame, scenario: Any) -> list[str]:
+    """A line that explains a staff cost above the staff budget (what the budget pays and what it does not)."""
+    staff = getattr(scenario, "staff", None)
+    budget = getattr(staff, "budget_sek_per_year", None)
+    cost, spend, replacement = (_row(summary, k) for k in (
+        "cost_sek_per_year", "staff_budget_spend_sek_per_year", "replacement_cost_sek_per_year"))
+    if not (staff is not None and staff.dynamics and budget and cost and spend and replacement):
+        return []
+    if cost.mean <= budget:
+        return []
+    mil = 1e-6
+    return [f"BUDGET: the staff budget ({budget * mil:.1f} MSEK a year) pays salaries and consultants, "
+            f"{spend.mean * mil:.1f} [{spend.ci_low * mil:.1f}, {spend.ci_high * mil:.1f}] MSEK "
+            "(staff_budget_spend_sek_per_year; the hiring freeze holds it within the budget). "
+            f"cost_sek_per_year, {cost.mean * mil:.1f} MSEK, adds replacing leavers "
+            f"({replacement.mean * mil:.1f} MSEK, recruitment and induction at staff.replacement_cost_sek each): "
+            "a cost of turnover the staff budget does not pay and the freeze does not hold."]
+
+
 def comparison_lead(diffs: pd.DataFrame, base: pd.DataFrame, alt: pd.DataFrame, alt_name: str,
                     base_name: str) -> list[str]:
     """Lines that lead an alternative's table when it destabilises the queue relative to the base."""

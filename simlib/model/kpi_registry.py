@@ -111,6 +111,8 @@ KPIS: tuple[Kpi, ...] = (
     _K("headcount_mean", "staffing", "count", 1, "none"),
     _K("cost_sek_per_year", "staffing", "SEK", 1, "lower", key=17, summary=8, required=8, demo=10, national="sum"),
     _K("salary_cost_sek_per_year", "staffing", "SEK", 1, "none"),
+    # what staff.budget_sek_per_year pays (salaries and consultants; the hiring freeze holds it within the budget)
+    _K("staff_budget_spend_sek_per_year", "staffing", "SEK", 1, "none"),
     # staff dynamics (fixed staff reports the fixed values: no vacancy, turnover or consultants)
     _K("fte_working_mean", "workforce", "count", 1, "higher", national="sum"),
     _K("vacancy_share", "workforce", "share", 1, "lower", key=12, national="mean"),

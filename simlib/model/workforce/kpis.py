@@ -147,6 +147,7 @@ def dynamic_kpis(
             "consultant_cost_sek_per_year", "cost_sek_per_year", "mentoring_cost_sek_per_year",
             "sick_leave_cost_sek_per_year", "staff_under_1y_share", "caseworker_changes_per_child_year",
             "investigators_under_1y_share", "replacement_cost_sek_per_year", "investigation_unassigned_time_share",
+            "staff_budget_spend_sek_per_year",
         )
         return {**out, **dict.fromkeys(keys, nan)}
     a = ledger.window(t0, t1)
@@ -169,6 +170,9 @@ def dynamic_kpis(
     out["consultant_cost_sek_per_year"] = consultants
     out["replacement_cost_sek_per_year"] = replacement
     out["cost_sek_per_year"] = salaries + consultants + replacement
+    # the part staff.budget_sek_per_year pays, and the hiring freeze holds within it; replacing a
+    # leaver (recruitment by HR, induction by colleagues) is a cost of turnover outside that budget
+    out["staff_budget_spend_sek_per_year"] = salaries + consultants
     out["mentoring_cost_sek_per_year"] = a["mentoring"] * ledger.mentoring_fte * cost_employee / span
     out["sick_leave_cost_sek_per_year"] = a["absent"] * cost_employee / span
     out["staff_under_1y_share"] = _tenure_share(ctx, t0, t1)
@@ -259,6 +263,7 @@ def install_fixed(ctx: SimContext) -> None:
             "sick_leave_share": 0.0,
             "cost_sek_per_year": fte * cost,
             "salary_cost_sek_per_year": fte * cost,
+            "staff_budget_spend_sek_per_year": fte * cost,
             "consultant_cost_sek_per_year": 0.0,
         }
         for role, n in staffed.items():
