@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simlib.model import records
-from simlib.model.recorder import Columns, _Text
+from simlib.model.recorder import PENDING, Columns, _Text
 from simlib.model.records import PlacementSpell, ReferralRecord
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario
@@ -95,3 +95,19 @@ def test_a_run_keeps_its_records_in_typed_columns() -> None:
     for store in [rec.referrals, rec.investigations, *rec.events.values()]:
         for name, column, fresh in zip(store.kind._fields, store.columns, Columns(store.kind).columns, strict=True):
             assert type(column) is type(fresh), f"{store.kind.__name__}.{name} widened to {type(column).__name__}"
+
+
+def test_every_read_sees_the_records_still_pending() -> None:
+    """Records wait as tuples before they move into the columns; len, view, column, frame and iteration see them."""
+    store = Columns(ReferralRecord)
+    records = [ReferralRecord(float(i), i, 1.0, i % 2 == 0, float(i), True) for i in range(PENDING + 3)]
+    for r in records[:3]:
+        store.add(*r)
+    assert len(store) == 3
+    assert list(store.view("child")) == [0, 1, 2]
+    for r in records[3:]:
+        store.add(*r)
+    assert len(store) == PENDING + 3
+    assert list(store.column("child")) == list(range(PENDING + 3))
+    assert list(store) == records
+    assert len(store.frame()) == PENDING + 3
