@@ -130,6 +130,18 @@ def test_scaling_follows_the_child_population_and_small_units_keep_cover():
     assert tiny.screening.open_share == base.screening.open_share  # rates and rules do not scale
 
 
+@pytest.mark.parametrize("children", [500, 7365, 8433, 9863, 21000, 43000, 200000])
+def test_scaled_units_have_at_least_the_base_posts_per_child(children):
+    # rounding down left units of 7 000-11 000 children up to 17% short of the
+    # base unit's capacity per child, and some unstable at today's rules
+    base = load_scenario("baseline")
+    k = children / base.municipality.children_0_17
+    posts, scaled = rules.staffed_posts(base), rules.funded_posts(nat.scale_scenario(base, children))
+    for role, n in posts.items():
+        assert scaled[role] >= n * k - 1e-9 and scaled[role] < n * k + 1 + nat.MIN_POSTS[role]
+    assert nat.unit_posts(base, 1.0) == posts
+
+
 def test_each_municipality_has_its_own_seed_the_same_in_every_call():
     seeds = {nat.municipality_seed(2024, c) for c in nat.load_municipalities()["code"]}
     assert len(seeds) == 290

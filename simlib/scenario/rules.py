@@ -78,21 +78,18 @@ def fixed_cost(scenario: Scenario) -> float:
     return sum(fixed_posts(scenario).values()) * scenario.staff.cost_per_fte_sek
 
 
-def scaled_posts(scenario: Scenario, k: float) -> dict[str, int]:
-    """Whole posts per role of the scenario resized by ``k``, at least one per role.
+def scaled_posts(scenario: Scenario, k: float, min_posts: dict[str, int] | None = None) -> dict[str, int]:
+    """Whole posts per role of the scenario resized by ``k``: its posts times ``k``, rounded up.
 
-    Budget-funded staffing: the posts ``k`` times the budget funds (``funded_posts``);
-    fixed staffing: each fixed count times ``k``, rounded. A unit cannot run on 0.7
-    of an intake worker, so every role keeps at least one post.
+    The model has whole caseworkers, so a resized unit gets each role's share of
+    the scenario's posts (``staffed_posts``) rounded up, never down: rounding down
+    leaves a small unit short of the capacity per child of the unit it was
+    scaled from (``analysis.national`` says by how much). ``min_posts`` (default:
+    one per role) keeps cover in the smallest units. ``k`` = 1 gives the posts back.
     """
-    staff = scenario.staff
-    if staff.dynamics:
-        budget = (staff.budget_sek_per_year or 0.0) * k
-        scaled = scenario.model_copy(update={"staff": staff.model_copy(update={"budget_sek_per_year": budget})})
-        posts = funded_posts(scaled)
-    else:
-        posts = {role: round(n * k) for role, n in fixed_posts(scenario).items()}
-    return {role: max(1, n) for role, n in posts.items()}
+    floor = min_posts or {}
+    return {role: max(floor.get(role, 1), math.ceil(n * k - 1e-9))
+            for role, n in staffed_posts(scenario).items()}
 
 
 def budget_for_posts(scenario: Scenario, posts: dict[str, int]) -> dict[str, Any]:
