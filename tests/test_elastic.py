@@ -77,6 +77,18 @@ def test_thin_investigations_come_back_as_referrals() -> None:
     mean, low, high = paired(a, b, "re_referral_12m_share")
     assert low > 0, (mean, low, high)
     assert 0.0 < b.kpi("re_referral_12m_share").mean() < 1.0
+    # the Swedish measure (a new investigation, not any referral) comes back too, and less often
+    mean, low, high = paired(a, b, "re_investigation_12m_share")
+    assert low > 0, ("re_investigation_12m_share", mean, low, high)
+    assert (b.kpi("re_investigation_12m_share") < b.kpi("re_referral_12m_share")).all()
+
+
+def test_no_known_children_and_no_failure_demand_means_no_child_comes_back() -> None:
+    off = {**FIXED, "horizon.years": 2.5, "referrals.known_child_share": 0.0,
+           "investigation.quality.rereferral_share_at_zero": 0.0, "referrals.failure_demand_share": 0.0}
+    res = run("baseline", reps=1, seed=17, overrides=off)
+    assert res.kpi("re_referral_12m_share").iloc[0] == 0.0
+    assert res.kpi("re_investigation_12m_share").iloc[0] == 0.0
 
 
 def test_difference_tornado_swings_the_policy_effect() -> None:

@@ -105,7 +105,8 @@ MEASURES: dict[str, Measure] = {
         "KPI screening_within_14d_share", _kpi("screening_within_14d_share")
     ),
     "staff_under_1y_share": Measure(
-        "KPI staff_under_1y_share", _kpi("staff_under_1y_share"), _dynamic_staff
+        # the published figure is for investigating social workers (MODEL.md section 5)
+        "KPI investigators_under_1y_share", _kpi("investigators_under_1y_share"), _dynamic_staff
     ),
     "turnover_per_year": Measure(
         "KPI turnover_per_year", _kpi("turnover_per_year"), _dynamic_staff
@@ -115,6 +116,11 @@ MEASURES: dict[str, Measure] = {
         " per 1 000 aged 0-20 (children_0_17 x 21/18)",
         _placed_per_1000,
         _placements_on,
+    ),
+    "re_investigation_12m_share": Measure(
+        "KPI re_investigation_12m_share (investigations closed in the window, followed for 12 months;"
+        " only a new investigation counts, as in KKiK's återaktualisering)",
+        _kpi("re_investigation_12m_share"),
     ),
     "visits_per_placed_child_per_year": Measure(
         "KPI visits_per_child_year (visits made per child-year in care)", _kpi("visits_per_child_year"), _placements_on

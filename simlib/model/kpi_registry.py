@@ -97,6 +97,7 @@ KPIS: tuple[Kpi, ...] = (
     _K("cohort_undecided_share", "investigation", "share", 1, "lower"),
     _K("rushed_share", "investigation", "share", 1, "lower"),
     _K("re_referral_12m_share", "investigation", "share", 1, "lower", national="mean"),
+    _K("re_investigation_12m_share", "investigation", "share", 1, "lower", national="mean"),
     _K("failure_demand_referrals_per_year", "investigation", "rate", 0, "lower", national="sum"),
     _K("investigation_quality_mean", "investigation", "share", 0, "higher"),
     _K("caseload_mean", "investigation", "count", 1, "lower",

@@ -150,6 +150,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out["investigation_quality_mean"] = float(pd.Series(inv.view("quality")[cohort]).mean()) if n_decided else NAN
     del cohort, opened
     out["re_referral_12m_share"] = _re_referral_share(ctx, t0, t1)
+    out["re_investigation_12m_share"] = _re_investigation_share(ctx, t0, t1)
 
     weekly = rec.weekly_frame()
     i0, i1 = _window_areas(weekly, t0, t1)
@@ -197,6 +198,34 @@ def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
     keys.sort()
     d = inv.view("child")[closed].astype(float) * span + decided[closed]
     nxt = np.searchsorted(keys, d, side="right")  # first referral about the child after the decision
+    found = nxt < len(keys)
+    gap = np.full(len(d), np.inf)
+    gap[found] = keys[nxt[found]] - d[found]
+    return float((gap <= YEAR).mean())
+
+
+def _re_investigation_share(ctx: SimContext, t0: float, t1: float) -> float:
+    """Share of investigations closed in the window followed by a new investigation of the same child within 12 months.
+
+    The Swedish measure (Kommunens Kvalitet i Korthet: children who have not come back
+    within a year, "återaktualisering avser endast formell utredning"): as
+    ``re_referral_12m_share`` but only a referral that opens an investigation counts
+    (one that joins an open investigation or is closed at screening does not).
+    """
+    inv = ctx.recorder.investigations
+    end = t1 - YEAR if t1 - YEAR > t0 else t1
+    decided = inv.view("decided")
+    closed = (decided >= t0) & (decided < end)
+    if not closed.any():
+        return NAN
+    span = 1e5  # days: child x span + time sorts by child, then time
+    still_open = list(ctx.open_cases.values())
+    keys = np.concatenate([inv.view("child").astype(float) * span + inv.view("opened"),
+                           np.array([c.referral.child for c in still_open], dtype=float) * span
+                           + np.array([c.opened for c in still_open], dtype=float)])
+    keys.sort()
+    d = inv.view("child")[closed].astype(float) * span + decided[closed]
+    nxt = np.searchsorted(keys, d, side="right")  # first investigation of the child opened after the decision
     found = nxt < len(keys)
     gap = np.full(len(d), np.inf)
     gap[found] = keys[nxt[found]] - d[found]
