@@ -56,6 +56,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_instructions.py $(foreach t,$(BENCH_TREES),--tree $(t)) $(if $(BENCH_TREES),--tree .)
+	$(BIN)/python benchmarks/bench_dashboard.py $(foreach t,$(BENCH_TREES),--tree $(t)) $(if $(BENCH_TREES),--tree .)
 
 # Jupyter refuses to start as root (containers) unless told: add --allow-root only for uid 0.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -37,13 +37,14 @@ from simlib.presentation.dashboard.view import cap_note, lead_html, table_html
 from simlib.presentation.dashboard.runner import (
     DASHBOARD_KPIS,
     DEBOUNCE_S,
+    FIRST_REPS,
     SEED,
     SHARE_KPIS,
     ProgressiveRunner,
     comparison_table,
 )
 from simlib.presentation.dashboard.settings import label, language, settings
-from simlib.scenario.loader import load_scenario, with_overrides
+from simlib.scenario.loader import load_scenario, scenario_hash, with_overrides
 from simlib.scenario.schema import Scenario
 
 CAP_MODES = ("hard", "soft", "none")
@@ -62,7 +63,9 @@ class CapDashboard:
         self.runner = ProgressiveRunner()
         self._timer: threading.Timer | None = None
         self._draw_lock = threading.Lock()
-        self._current: tuple[Scenario, Scenario, int] | None = None
+        self._current: tuple[Scenario, int] | None = None
+        self._shown: tuple[str, int] | None = None  # (scenario hash, replications) in the table
+        self._figure_of = ""  # the scenario hash the figure shows
         self._rendered_at = 0.0
         self.updates = 0
         self._build()
@@ -99,7 +102,7 @@ class CapDashboard:
         self.budget = w.SelectionSlider(
             options=[(fmt_number(v / 1e6, self.lang, 1), v) for v in budgets],
             value=min(budgets, key=lambda v: abs(v - b.value)),
-            description=self._t("dashboard.budget_msek"), style=style, layout=layout,
+            description=self._t("dashboard.budget_msek"), style=style, layout=layout, continuous_update=False,
         )
         self.reps = w.IntSlider(
             value=int(spec["reps"].value), min=int(spec["reps"].low), max=int(spec["reps"].high),
@@ -143,63 +146,66 @@ class CapDashboard:
         self._timer.daemon = True
         self._timer.start()
 
-    def scenario(self) -> Scenario:
-        """The scenario the sliders describe (full horizon)."""
-        budget = self.budget.value
-        changes = lever_overrides(self.baseline, self.cap.value, self.cap_mode.value, budget)
+    def scenario(self, cap: int | None = None, mode: str | None = None, budget: float | None = None) -> Scenario:
+        """The scenario the sliders describe (or the given position), full horizon."""
+        changes = lever_overrides(
+            self.baseline, self.cap.value if cap is None else cap, mode or self.cap_mode.value,
+            self.budget.value if budget is None else budget,
+        )
         sc = with_overrides(self.baseline, changes)
         return sc.model_copy(update={"metadata": sc.metadata.model_copy(update={"name": "dashboard"})})
 
     def submit(self) -> None:
-        """Queue the runs for the current slider values: short previews first."""
+        """Queue the runs for the current slider values, then the neighbours' first ones."""
         sc, reps = self.scenario(), self.reps.value
-        preview, base_preview = (resolve(s, years=self.run.preview_years) for s in (sc, self.baseline))
-        self._current = (sc, preview, reps)
+        self._current = (sc, reps)
         posts = staffed_posts(sc)
         self.staffing.value = html.escape(
             self._t("dashboard.staffing", fte=posts["investigation"], total=sum(posts.values()))
         )
-        n_prev = self._preview_runs()
-        jobs = [(preview, self.seed, r) for r in range(n_prev)] + [(base_preview, self.seed, r) for r in range(n_prev)]
+        jobs = []
         for r in range(reps):
             jobs += [(sc, self.seed, r), (self.baseline, self.seed, r)]
-        self.runner.request(jobs, self.render)
+        background = [(n, self.seed, r) for n in self.neighbours() for r in range(FIRST_REPS)]
+        self.runner.request(jobs, self.render, background)
         self.render(force=True)
 
-    def _preview_runs(self) -> int:
-        """Short runs per scenario for the provisional estimate: one per worker, at least two."""
-        return max(2, self.runner.workers)
+    def neighbours(self) -> list[Scenario]:
+        """The positions a user most likely moves to next: the cap a case or two either
+        way, and the other cap modes at this cap. Their first replications run while the
+        pool is idle, so a small drag or a click on a mode answers from the cache."""
+        cap, mode, budget = self.cap.value, self.cap_mode.value, self.budget.value
+        caps = [] if mode == "none" else [
+            c for d in (-1, 1, -2, 2) if self.cap.min <= (c := cap + d) <= self.cap.max
+        ]
+        positions = [(c, mode) for c in caps] + [(cap, m) for m in CAP_MODES if m != mode]
+        return [self.scenario(c, m, budget) for c, m in positions]
 
     # --- drawing ------------------------------------------------------------------
     def _frames(self) -> tuple[str, list, list]:
+        """('final' | 'provisional' | 'none', scenario frames, baseline frames): replications
+        0..k-1 of both (full length, paired), k at least two (one run has no interval)."""
         assert self._current is not None
-        sc, preview, reps = self._current
+        sc, reps = self._current
         full = self.runner.cached(sc, self.seed, reps)
         base = self.runner.cached(self.baseline, self.seed, reps)
-        if len(full) >= 2 and len(base) >= 2:
-            return "full", full, base
-        n_prev = self._preview_runs()
-        prev = self.runner.cached(preview, self.seed, n_prev)
-        base_prev = self.runner.cached(resolve(self.baseline, years=self.run.preview_years), self.seed, n_prev)
-        # two pairs at least: one run has no interval and would show "– to –"
-        if len(prev) >= 2 and len(base_prev) >= 2:
-            return "preview", prev, base_prev
-        return "none", [], []
+        k = min(len(full), len(base))
+        if k < FIRST_REPS:
+            return "none", [], []
+        return ("final" if k == reps else "provisional"), full[:k], base[:k]
 
     def render(self, force: bool = False) -> None:
-        """Redraw from whatever replications are cached for the current request.
+        """Redraw from the replications cached for the current request.
 
-        Called from the pool's thread as replications finish; while more are
-        coming, redraws are at most every MIN_REDRAW_S so drawing does not steal
-        the CPU the replications need.
+        Called from the runner's thread as replications finish. The numbers (lead,
+        table, status) are cheap and always updated; the figure costs a few tenths of
+        a second of the CPU the replications need, so while more are coming it is
+        redrawn at most every MIN_REDRAW_S (but always for a new position, and at the end).
         """
         with self._draw_lock:
             if self._current is None:
                 return
-            recent = time.monotonic() - self._rendered_at < MIN_REDRAW_S
-            if not force and self.updates and recent and self.runner.busy():
-                return
-            _, _, reps = self._current
+            sc, reps = self._current
             kind, parts, base_parts = self._frames()
             errors = list(self.runner.errors.values())
             if errors:
@@ -208,29 +214,34 @@ class CapDashboard:
                 if not errors:
                     self.status.value = html.escape(self._t("dashboard.status.running"))
                 return
+            shown = (scenario_hash(sc), len(parts))
+            if shown == self._shown and not force:
+                return
             kpis = pd.concat([p[0] for p in parts], ignore_index=True)
             base = pd.concat([p[0] for p in base_parts], ignore_index=True)
             table = comparison_table(kpis, base)
-            years = fmt_number(self.run.preview_years, self.lang, 1)
-            provisional = self._t("dashboard.provisional", n=len(parts), years=years) if kind == "preview" else ""
+            provisional = self._t("dashboard.provisional", n=len(parts), total=reps) if kind == "provisional" else ""
             self.lead.value = lead_html(table, self.lang)
             self.table.value = table_html(table, self.lang, provisional)
-            series = pd.concat([p[1] for p in parts], ignore_index=True)
-            base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
-            self.figure.value = self._figure_png(table, series, base_series)
-            self.figure.layout.display = None
+            self._shown = shown
+            recent = time.monotonic() - self._rendered_at < MIN_REDRAW_S
+            same = self._figure_of == shown[0]
+            if force or kind == "final" or not (recent and same):
+                series = pd.concat([p[1] for p in parts], ignore_index=True)
+                base_series = pd.concat([p[1] for p in base_parts], ignore_index=True)
+                self.figure.value = self._figure_png(table, series, base_series)
+                self.figure.layout.display = None
+                self._figure_of = shown[0]
+                self._rendered_at = time.monotonic()
             # the status last: widget updates reach the page in order, so "done" never shows
             # above a table that is still the provisional one
             if not errors:
-                if kind == "preview":
-                    msg = self._t("dashboard.status.preview", n=len(parts), years=years)
-                elif len(parts) < reps or len(base_parts) < reps:
-                    msg = self._t("dashboard.status.progress", done=min(len(parts), len(base_parts)), total=reps)
+                if kind == "provisional":
+                    msg = self._t("dashboard.status.progress", done=len(parts), total=reps)
                 else:
                     msg = self._t("dashboard.status.done", total=reps)
                 self.status.value = html.escape(msg)
             self.updates += 1
-            self._rendered_at = time.monotonic()
 
     def _figure_png(self, table: pd.DataFrame, series: pd.DataFrame, base_series: pd.DataFrame) -> bytes:
         buf = io.BytesIO()

@@ -30,7 +30,6 @@ class RunSettings:
 
     reps: int
     years: float | None  # None: the scenario's own horizon
-    preview_years: float
     sweep_points: int
     sobol_n: int
     jobs: int
@@ -40,8 +39,8 @@ def settings() -> RunSettings:
     """Run sizes for notebooks: honest by default, small under CASELOAD_FAST=1."""
     jobs = max(1, min(os.cpu_count() or 1, 4))
     if fast_mode():
-        return RunSettings(reps=3, years=1.5, preview_years=1.0, sweep_points=3, sobol_n=2, jobs=jobs)
-    return RunSettings(reps=10, years=None, preview_years=1.5, sweep_points=5, sobol_n=64, jobs=jobs)
+        return RunSettings(reps=3, years=1.5, sweep_points=3, sobol_n=2, jobs=jobs)
+    return RunSettings(reps=10, years=None, sweep_points=5, sobol_n=64, jobs=jobs)
 
 
 def out_dir() -> Path:
