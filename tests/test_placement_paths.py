@@ -87,6 +87,25 @@ def test_acute_placements_come_at_the_report_and_the_investigation_decides(two_y
     assert not (ended["end_reason"] == "returned_home").any()
 
 
+def test_an_acute_placement_opens_an_urgent_investigation_that_never_waits_behind_a_cap(baseline: Scenario) -> None:
+    """LVU 6 §: the child placed at once has its investigation opened urgent, so a hard cap's balans never holds it."""
+    sc = with_overrides(baseline, {"horizon.years": 2.0, "horizon.warmup_years": 0.5, "horizon.warmup": "fixed",
+                                   "investigation.caseload_cap": 12, "investigation.cap_mode": "hard"})
+    out = simulate(sc, 41, 0)
+    needs = out.recorder.frame(PlacementNeed)
+    acute = needs[needs["why"] == "acute"]
+    inv = pd.DataFrame(out.recorder.investigations, columns=InvestigationRecord._fields)
+    assert len(acute) > 20 and (inv["assigned"] - inv["opened"]).max() > 30  # a real balans
+    checked = 0
+    for child, t in zip(acute["child"], acute["time"], strict=True):
+        case = inv[(inv["child"] == child) & (inv["referred"] == t)]
+        if len(case):
+            checked += 1
+            assert case["urgent"].iloc[0], (child, t)
+            assert case["assigned"].iloc[0] - case["opened"].iloc[0] < 1e-9  # assigned at once
+    assert checked > 0.8 * len(acute)
+
+
 @pytest.mark.slow
 def test_a_growing_balans_does_not_lower_acute_placements(baseline: Scenario) -> None:
     sc = with_overrides(baseline, {"horizon.years": 3.0, "horizon.warmup_years": 1.0, "horizon.warmup": "fixed"})

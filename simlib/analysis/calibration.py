@@ -90,6 +90,10 @@ def _placed_per_1000(k: dict[str, float], sc: Scenario) -> float:
     return k.get("children_in_care_per_year", math.nan) / youth * 1000
 
 
+def _placed_0_17_per_1000(k: dict[str, float], sc: Scenario) -> float:
+    return k.get("children_in_care_per_year", math.nan) / sc.municipality.children_0_17 * 1000
+
+
 MEASURES: dict[str, Measure] = {
     "referrals_per_1000_children": Measure(
         "referrals in the reporting window / its length in years / municipality.children_0_17 x 1 000",
@@ -121,6 +125,12 @@ MEASURES: dict[str, Measure] = {
         "KPI re_investigation_12m_share (investigations closed in the window, followed for 12 months;"
         " only a new investigation counts, as in KKiK's återaktualisering)",
         _kpi("re_investigation_12m_share"),
+    ),
+    "placed_children_0_17_per_1000": Measure(
+        "distinct children in care during the year (KPI children_in_care_per_year; the model's children"
+        " are 0-17) per 1 000 children aged 0-17 (municipality.children_0_17)",
+        _placed_0_17_per_1000,
+        _placements_on,
     ),
     "visits_per_placed_child_per_year": Measure(
         "KPI visits_per_child_year (visits made per child-year in care)", _kpi("visits_per_child_year"), _placements_on

@@ -90,6 +90,8 @@ class SimContext:
     # Work in progress, so KPIs can count cases still open at the end (no censoring).
     open_cases: dict[int, Any] = field(default_factory=dict)  # child -> its open investigation
     open_screenings: dict[int, Any] = field(default_factory=dict)
+    # children placed at once (acute path) whose investigation is not open yet: it opens urgent
+    urgent_children: set[int] = field(default_factory=set)
     kpi_providers: list[Callable[[SimContext, float, float], dict[str, float]]] = field(
         default_factory=list
     )

@@ -140,6 +140,11 @@ def open_investigation(ctx: SimContext, referral: Referral) -> Case:
         return joined
     env = ctx.env
     case = Case(referral, env.now)
+    if ctx.urgent_children and referral.child in ctx.urgent_children:
+        # placed at once (LVU 6 §): the court must confirm within a week and care be applied
+        # for within four (LVU 7-8 §§), so the investigation never waits in the balans
+        ctx.urgent_children.discard(referral.child)
+        case.urgent = True
     job = Job(referral.investigation_hours, lambda j: decide(ctx, case, rushed=False), case)
     case.job = job
     ctx.open_cases[referral.child] = case

@@ -8,7 +8,8 @@ investigation will end in placement (the outcome belongs to the case and is
 drawn at the report), else ``acute.share_of_not_placed``. The investigation then
 runs like any other; its decision continues the placement (the child moves to
 the decided type) or ends it (the child goes home, to in-home support if that
-was decided). So a child who needs protection is placed whatever the balans: a
+was decided); it opens urgent, so it never waits in the balans behind a cap (LVU 6 §
+needs the court's confirmation within a week). So a child who needs protection is placed whatever the balans: a
 growing balans delays only the planned placements, and the placement KPIs cannot
 improve merely because decisions are late. The acute draw is one uniform per
 report from its own stream, drawn for every report: reports arrive in the same
@@ -76,8 +77,8 @@ class Entries:
         self.in_home_draws[id(ref)] = (ref, support)  # for the decision on this report's case
         acute = self.cfg.acute
         share = acute.share_of_placed if ref.outcome_u >= self.placed_from else acute.share_of_not_placed
-        if u < share:
-            self.enter_care(cid, ref.age, why="acute")
+        if u < share and self.enter_care(cid, ref.age, why="acute") is not None:
+            self.ctx.urgent_children.add(cid)  # its investigation opens urgent (investigation.py)
 
     def take_in_home_draws(self, ref: Referral) -> tuple[float, float, float] | None:
         """The in-home draws of the report that opened a case (None if it was not kept)."""
