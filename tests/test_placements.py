@@ -288,3 +288,16 @@ def test_fewer_placement_caseworkers_fewer_visits_more_breakdowns(baseline: Scen
     breakdowns = (lean.kpi("breakdowns_per_year") - full.kpi("breakdowns_per_year")).to_numpy()
     for name, diff in (("visits done (9 - 6 FTE)", visits), ("breakdowns/yr (6 - 9 FTE)", breakdowns)):
         assert_ci_above(diff, 0.0, name, level=0.95)
+
+
+def test_family_home_visit_rate_counts_only_visits_made_in_family_homes() -> None:
+    """Child 1: a year in a jourhem (3 visits), then a year in a foster home (4 visits): 4 a family-home year."""
+    import pandas as pd
+
+    from simlib.model.placements.kpis import _family_home_visit_rate
+
+    spells = pd.DataFrame({"child": [1, 1], "episode": [1, 1], "start": [0.0, 365.0], "end": [365.0, 730.0],
+                           "place": ["jourhem", "familjehem"]})
+    made = pd.DataFrame({"child": [1] * 7, "episode": [1] * 7,
+                         "made": [40.0, 160.0, 300.0, 400.0, 500.0, 600.0, 700.0]})
+    assert _family_home_visit_rate(made, spells, 0.0, 730.0) == pytest.approx(4.0)

@@ -133,7 +133,9 @@ MEASURES: dict[str, Measure] = {
         _placements_on,
     ),
     "visits_per_placed_child_per_year": Measure(
-        "KPI visits_per_child_year (visits made per child-year in care)", _kpi("visits_per_child_year"), _placements_on
+        "KPI visits_per_family_home_child_year (visits made while in a foster, consultant-supported or kinship"
+        " home, per child-year there: the published figures are for family-home children)",
+        _kpi("visits_per_family_home_child_year"), _placements_on
     ),
     "visits_done_share": Measure(
         "KPI visits_done_share", _kpi("visits_done_share"), _placements_on

@@ -138,6 +138,7 @@ KPIS: tuple[Kpi, ...] = (
     _K("children_3plus_placements_share", "placements", "share", 1, "lower"),
     _K("visits_done_share", "placements", "share", 0, "higher", key=16, national="mean"),
     _K("visits_per_child_year", "placements", "rate", 1, "higher", national="mean"),
+    _K("visits_per_family_home_child_year", "placements", "rate", 1, "higher"),
     _K("visits_4plus_share", "placements", "share", 0, "higher", national="mean"),
     _K("emergency_placement_share", "placements", "share", 1, "lower", national="mean"),
     _K("placement_caseworker_changes_per_child_year", "placements", "rate", 2, "lower"),
