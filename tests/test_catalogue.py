@@ -38,6 +38,7 @@ EXPECTED_POLICIES = {
     "cap-15-funded",
     "budget-plus-10",
     "budget-minus-10",
+    "budget-minus-20",
     "no-consultants",
     "mentoring",
     "retention-premium",
