@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simlib.model import simulation
 from simlib.model.recorder import Columns, Recorder
 from simlib.model.records import InvestigationRecord, ReferralRecord
+from simlib.model.schedule import END_MARGIN, RunEnvironment
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario
 
@@ -43,3 +45,32 @@ def test_the_pipeline_kpis_build_no_frame_of_the_records(monkeypatch: pytest.Mon
     got = simulate(sc, 3, 0).kpis
     assert got.keys() == expected.keys()
     assert all(got[k] == expected[k] or (got[k] != got[k] and expected[k] != expected[k]) for k in got)
+
+
+def test_timers_due_after_the_run_are_not_queued() -> None:
+    env = RunEnvironment()
+    env.end = 10.0
+    fired: list[float] = []
+    for delay in (5.0, 10.0, 10.0 + END_MARGIN, 10.5 + END_MARGIN, 400.0):
+        env.timeout(delay).callbacks.append(lambda _ev: fired.append(env.now))
+    assert sorted(t for t, *_ in env._queue) == [5.0, 10.0, 10.0 + END_MARGIN]
+    env.run(until=500.0)  # run(until=t) is an urgent event: always queued, even after the end
+    assert fired == [5.0, 10.0, 10.0 + END_MARGIN] and env.now == 500.0
+
+
+def test_a_run_leaves_no_timer_after_its_end_in_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replaced timers (breakdown clocks, hazards) due after the end used to stay queued for ever."""
+    kept: list[RunEnvironment] = []
+    build = simulation.build_context
+
+    def build_and_keep(*args, **kwargs):
+        ctx = build(*args, **kwargs)
+        kept.append(ctx.env)
+        return ctx
+
+    monkeypatch.setattr(simulation, "build_context", build_and_keep)
+    sc = load_scenario("baseline", ["horizon.years=2"])
+    simulation.simulate(sc, 5, 0)
+    env = kept[0]
+    assert env.end == (sc.horizon.years + sc.horizon.run_out_years) * 365.0
+    assert env._queue and max(t for t, *_ in env._queue) <= env.end + END_MARGIN

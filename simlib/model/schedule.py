@@ -11,9 +11,40 @@ every stage drops a stale timer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL, Event
+
+# Events due this many days after the run's last instant are not queued; the margin
+# keeps a timer computed as "the end" (now + (end - now), rounded up) in the queue.
+END_MARGIN = 1.0
+
+
+class RunEnvironment(simpy.Environment):
+    """A SimPy environment that does not queue timers due after the run's last instant.
+
+    SimPy cannot unschedule an event, so a replaced timer (a breakdown clock or a
+    hazard whose rate changed, ``Call.cancel``) stays in the queue until its time;
+    one due after the run's end never comes out, and a long run kept every such
+    far-off timer it ever replaced, with the child or caseworker its call holds
+    (the queue grew with the horizon). ``end`` is that last instant (``simulate``
+    sets it to the end of the run-out; ``inf`` until then). A timer due after it
+    could never fire, and leaving it out keeps the order of the others (their event
+    ids stay increasing), so no result changes. Only plain timers (normal priority,
+    a positive delay) are left out: ``run(until=t)``'s urgent stop is always queued.
+    """
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.end = float("inf")
+
+    def schedule(self, event: Event, priority: Any = NORMAL, delay: Any = 0) -> None:
+        at = self._now + delay
+        if at > self.end + END_MARGIN and delay > 0 and priority == NORMAL:
+            return
+        heappush(self._queue, (at, priority, next(self._eid), event))
 
 
 class Call:

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
-import simpy
 
 from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
@@ -24,7 +23,7 @@ from simlib.model import failure_demand
 from simlib.model.investigation import join_open_investigation, open_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
-from simlib.model.schedule import call_in
+from simlib.model.schedule import RunEnvironment, call_in
 from simlib.model.referrals import Referral, referral_arrivals
 from simlib.model.screening import start_screening
 from simlib.model.team import Team
@@ -47,7 +46,7 @@ class ReplicationOutput:
 
 def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext:
     """Environment, streams, calendar and teams, before any process starts."""
-    env = simpy.Environment()
+    env = RunEnvironment()
     ctx = SimContext(
         env=env,
         scenario=scenario,
@@ -214,6 +213,9 @@ def simulate(
     hears the fraction of simulated time done, each simulated week (progress bars).
     """
     ctx = build_context(scenario, seed, replication)
+    horizon = scenario.horizon.years * YEAR
+    run_out_end = horizon + scenario.horizon.run_out_years * YEAR
+    ctx.env.end = run_out_end  # the run stops by then: later timers are not queued (memory)
     if scenario.staff.dynamics:
         from simlib.model import workforce
 
@@ -225,8 +227,6 @@ def simulate(
 
         placements.install(ctx)
     env = ctx.env
-    horizon = scenario.horizon.years * YEAR
-    run_out_end = horizon + scenario.horizon.run_out_years * YEAR
     on_referral = partial(_on_referral, ctx)  # a partial, not a lambda: no Python frame per referral
     failure_demand.install(ctx, on_referral, horizon)
     env.process(referral_arrivals(ctx, on_referral, until=horizon))
