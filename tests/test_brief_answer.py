@@ -128,3 +128,25 @@ def test_the_tool_can_be_cited_and_its_license_agrees_with_pyproject():
 def test_the_printed_page_has_page_numbers_and_keeps_figures_whole(page):
     assert "@bottom-center" in page.html and "counter(page)" in page.html and "counter(pages)" in page.html
     assert re.search(r"figure[^{]*\{[^}]*break-inside:\s*avoid", page.html)
+
+
+def test_what_the_answer_rests_on_shows_the_policy_effect_at_each_end_of_each_range(comparison):
+    # the brief's own sensitivity run (issue 17 point 4): a paired tornado of the
+    # capped alternative's effect, in the text and as a figure; without a run the
+    # assumptions are still listed with their ranges and no figure is drawn
+    from simlib.presentation.brief.sensitivity import RANGES, brief_sensitivity, policy_alternative
+
+    cmp, base, alts = comparison
+    name, alt = policy_alternative(list(cmp.alternatives.items()))
+    assert alt.scenario.investigation.caseload_cap == 12
+    swings, n = brief_sensitivity(cmp.base.scenario, alt.scenario, reps=2, seed=5, jobs=1)
+    assert n == 2 and set(swings["parameter"]) == set(RANGES)
+    wait = swings[(swings["parameter"] == "investigation.external_wait_days.mean")
+                  & (swings["kpi"] == "investigation_wait_days_mean")].iloc[0]
+    assert wait["at_low"] != wait["at_high"]  # the assumption moves the policy's effect
+    with_run = build_brief(cmp.base, cmp.alternatives, cmp.summary(), "en", sensitivity=swings, sensitivity_reps=n)
+    without = build_brief(cmp.base, cmp.alternatives, cmp.summary(), "en")
+    assert 'id="figure-rests"' in with_run.html and 'id="figure-rests"' not in without.html
+    section = with_run.html[with_run.html.index('id="rests"'):with_run.html.index('id="assumptions"')]
+    assert "Range: 50-90." in section and f"The effect of {name}:" in section
+    assert "Range: 50-90." in without.html and "The effect of" not in without.html

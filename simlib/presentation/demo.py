@@ -19,6 +19,7 @@ from simlib.presentation import i18n, plots
 from simlib.model import kpi_registry
 from simlib.presentation.brief import build_brief
 from simlib.presentation.brief.build import brief_frontier
+from simlib.presentation.brief.sensitivity import brief_sensitivity, policy_alternative
 from simlib.scenario import load
 from simlib.scenario.loader import bundled_dir
 
@@ -83,11 +84,14 @@ def run_headline(out_dir: Path, reps: int = 10, seed: int = 2024, jobs: int = 1,
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     front, front_reps = brief_frontier(cmp.base.scenario, [x.scenario for x in loaded[1:]], reps, seed, jobs)
+    policy = policy_alternative(list(cmp.alternatives.items()))
+    swings, swing_reps = brief_sensitivity(cmp.base.scenario, policy[1].scenario, reps, seed, jobs) if policy else (None, 0)
     for lang in ("en", "sv"):
         page = build_brief(cmp.base, cmp.alternatives, diffs, lang, provenance=loaded[0].provenance,
                            alt_provenance=[x.provenance for x in loaded[1:]],
                            files=[f for x in loaded for f in x.files], command=command,
-                           frontier=front, frontier_reps=front_reps)
+                           frontier=front, frontier_reps=front_reps, sensitivity=swings,
+                           sensitivity_reps=swing_reps)
         path = out_dir / f"brief-{lang}.html"
         path.write_text(page.html, encoding="utf-8")
         files.append(path)

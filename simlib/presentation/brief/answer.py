@@ -24,10 +24,6 @@ from simlib.presentation.i18n import t
 
 COMPLIANCE = "investigation_within_4m_share"
 COST_KPIS = ("total_cost_sek_per_year", "cost_sek_per_year")
-# The assumptions the answer rests on most (README, "What the model says today"): no public source pins them.
-RESTS_ON = ("investigation.hours.mean", "investigation.max_pace_hours_per_day",
-            "investigation.coordination_hours_per_case_week", "staff.cost_per_fte_sek")
-
 
 @dataclass
 class Answer:
@@ -110,17 +106,3 @@ def answer(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> Answer
         parts.append(t("brief.answer_no_cap", lang))
     parts.append(t("brief.answer_scope", lang, base=base.name, reps=base.reps))
     return Answer(question, " ".join(parts), grow_names, price, caps)
-
-
-def rests_on(base: Results, lang: str) -> list[str]:
-    """The assumptions the answer rests on most, with their values in the base scenario."""
-    items = []
-    for key in RESTS_ON:
-        value: object = base.scenario
-        for part in key.split("."):
-            value = getattr(value, part, None)
-        if not isinstance(value, int | float):
-            continue
-        items.append(t(f"brief.rests.{key.replace('.', '_')}", lang, value=i18n.fmt_number(float(value), lang, 3
-                                                                                               if float(value) < 1 else 0)))
-    return items

@@ -28,7 +28,7 @@ from simlib.experiments.comparison import compare
 from simlib.experiments.replications import Results
 from simlib.model import kpi_registry
 from simlib.presentation import i18n, plots
-from simlib.presentation.brief.answer import answer, rests_on
+from simlib.presentation.brief.answer import answer
 from simlib.presentation.brief.data import (
     changed_parameters,
     git_commit,
@@ -46,6 +46,7 @@ from simlib.presentation.brief.text import (
     summary_sentences,
 )
 from simlib.presentation.brief.frontier import frontier_figure
+from simlib.presentation.brief.sensitivity import brief_sensitivity, policy_alternative, rests_items, tornado_figure
 from simlib.presentation.brief.sources import References, citation
 from simlib.presentation.i18n import t
 from simlib.scenario import Provenance, load
@@ -82,6 +83,15 @@ def _frontier(frontier: pd.DataFrame | None, base: Results, lang: str, n: int, r
     today = float(base.kpi("investigation_within_4m_share").mean())
     fig = frontier_figure(frontier, today, lang)
     return [{"src": _data_uri_svg(plots.to_svg(fig)), "caption": t("brief.fig_frontier", lang, n=n, reps=reps)}]
+
+
+def _rests_figure(swings: pd.DataFrame | None, base: Results, alt: str, lang: str, n: int,
+                  reps: int) -> dict[str, str] | None:
+    if swings is None or swings.empty:
+        return None
+    fig = tornado_figure(swings, lang)
+    return {"src": _data_uri_svg(plots.to_svg(fig)),
+            "caption": t("brief.fig_rests", lang, n=n, alt=alt, base=base.name, reps=reps)}
 
 
 def _figures(base: Results, alts: Named, diffs: pd.DataFrame, lang: str) -> list[dict[str, str]]:
@@ -169,6 +179,8 @@ def build_brief(
     date: _dt.date | None = None,
     frontier: pd.DataFrame | None = None,
     frontier_reps: int = 0,
+    sensitivity: pd.DataFrame | None = None,
+    sensitivity_reps: int = 0,
 ) -> Brief:
     """Render the brief from base and alternative results and their paired differences.
 
@@ -202,6 +214,9 @@ def build_brief(
     described = {n: _description(r.scenario.metadata, lang) or n for n, r in [(base.name, base), *named]}
     figures = _figures(base, named, diffs, lang)
     figures += _frontier(frontier, base, lang, len(figures) + 1, frontier_reps)
+    policy = policy_alternative(named)
+    rests_figure = _rests_figure(sensitivity, base, policy[0] if policy else "", lang, len(figures) + 1,
+                                 sensitivity_reps)
     cite = citation()
     ctx: dict[str, Any] = {
         "lang": lang,
@@ -220,7 +235,8 @@ def build_brief(
                       alts=i18n.join_words([f"{described[n]} ({n})" for n, _ in named], lang)),
         "answer": opening.paragraph,
         "described": described,
-        "rests": rests_on(base, lang),
+        "rests": rests_items(base, policy[0] if policy else None, sensitivity, lang),
+        "rests_figure": rests_figure,
         "limits": [t(f"brief.limits.{k}", lang) for k in ("motion", "one_unit", "national", "costs", "notes_english")],
         "references": refs.entries(lang),
         "cite": t("brief.cite_text", lang, authors=cite.get("authors") or "Caseload Lab",
@@ -277,12 +293,14 @@ def make_brief(
     dask: str | None = None,
     progress: bool | None = None,
     frontier: bool = False,
+    sensitivity: bool = False,
 ) -> Brief:
     """Load the scenario files, run the paired comparison (``compare``) and render the brief.
 
     ``overrides`` ("KEY=VALUE", as --set) apply to every scenario; ``progress`` shows a
     bar (or log lines) while the replications run; ``frontier`` also runs the funding
-    frontier (``brief_frontier``) for its figure."""
+    frontier (``brief_frontier``) for its figure; ``sensitivity`` runs the policy's effect at the
+    ends of the assumptions' ranges (``brief.sensitivity``) for "What the answer rests on"."""
     i18n.check_lang(lang)
     loaded_base = load(base, overrides or [])
     loaded_alts = [load(a, overrides or []) for a in alts]
@@ -293,10 +311,13 @@ def make_brief(
     files = [*loaded_base.files, *(f for la in loaded_alts for f in la.files)]
     front, front_reps = (brief_frontier(cmp.base.scenario, [la.scenario for la in loaded_alts], reps, seed, jobs)
                          if frontier else (None, 0))
+    policy = policy_alternative(list(cmp.alternatives.items()))
+    swings, swing_reps = (brief_sensitivity(cmp.base.scenario, policy[1].scenario, reps, seed, jobs)
+                          if sensitivity and policy else (None, 0))
     return build_brief(
         cmp.base, cmp.alternatives, cmp.summary(), lang, provenance=loaded_base.provenance,
         alt_provenance=[la.provenance for la in loaded_alts], files=files, command=command,
-        frontier=front, frontier_reps=front_reps,
+        frontier=front, frontier_reps=front_reps, sensitivity=swings, sensitivity_reps=swing_reps,
     )
 
 

@@ -48,6 +48,10 @@ def brief(
     dask: DaskOpt = None,
     warmup: WarmupOpt = None,
     quiet: QuietOpt = False,
+    sensitivity: Annotated[
+        bool, typer.Option("--sensitivity", help="Also run the policy's effect at the ends of the assumptions' "
+                           "ranges (What the answer rests on; ~36 more replications).")
+    ] = False,
     pdf: Annotated[
         Path | None, typer.Option("--pdf", help="Also print the brief to this PDF (needs Chromium).", show_default=False)
     ] = None,
@@ -63,7 +67,8 @@ def brief(
     if pdf is not None and find_chromium() is None:
         raise UserError("--pdf: headless Chromium is not installed (apt-get install chromium)")
     result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs,
-                        command=shell_command(), overrides=set_, warmup=warmup, dask=dask, progress=not quiet)
+                        command=shell_command(), overrides=set_, warmup=warmup, dask=dask, progress=not quiet,
+                        sensitivity=sensitivity)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(result.html, encoding="utf-8")
     typer.echo(f"wrote {output}")
