@@ -39,24 +39,17 @@ class CapMode(str, Enum):
     soft = "soft"
 
 
-COST_LABELS = {"placement_cost_sek_per_year": "Cost of children in care", "total_cost_sek_per_year": "Total cost"}
-
-
 def _v(value: float, kpi: str) -> str:
-    if kpi in COST_LABELS:
-        return _msek(value)
     return i18n.fmt_value(value, kpi, "en", unit=True)
 
 
 def _d(row: dict, kpi: str) -> str:
-    if kpi in COST_LABELS:
-        return f"{_msek(row['difference'], True)} [{_msek(row['diff_low'], True)}, {_msek(row['diff_high'], True)}]"
     return (f"{i18n.fmt_diff(row['difference'], kpi, 'en', unit=True)} "
             f"{i18n.fmt_ci(row['diff_low'], row['diff_high'], kpi, 'en')}")
 
 
 def _label(kpi: str) -> str:
-    return COST_LABELS.get(kpi) or i18n.table_label(kpi, "en")
+    return i18n.table_label(kpi, "en")
 
 
 def _msek(x: float, sign: bool = False) -> str:
@@ -104,7 +97,7 @@ def render(result: funding.Price) -> str:
         f"interval +{_msek(result.budget(result.extra_low) - result.budget(0))} to "
         f"+{_msek(result.budget(result.extra_high) - result.budget(0))}).",
         f"Total cost with consultants and children in care: {_msek(tc['capped'])} a year, "
-        f"{_msek(tc['difference'])} more than today [{_msek(tc['diff_low'])}, {_msek(tc['diff_high'])}].",
+        f"{_d(tc, 'total_cost_sek_per_year')} against today.",
         "",
         f"{'':<{width}} {'today':>22} {'cap, today budget':>22} {'cap, funded':>22}  funded - today [95% CI]",
     ]
