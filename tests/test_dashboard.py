@@ -98,3 +98,29 @@ def test_the_time_series_shades_the_warm_up(lang: str, monkeypatch: pytest.Monke
     x0, x1 = shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()
     assert (x0, x1) == (0, 1.0)
     assert t("plot.warmup", lang) in [x.get_text() for x in band.get_legend().get_texts()]
+
+
+def test_placement_caseworkers_have_a_cap_control_of_their_own() -> None:
+    """Issue 16 point 6: the same guideline for placement social workers, shown in the dashboard."""
+    from simlib.presentation.dashboard.levers import lever_overrides, start_placement_mode
+    from simlib.scenario.loader import with_overrides
+
+    base = load_scenario("baseline")
+    spec = slider_specs(base)["placement_cap"]
+    # today's rule: a soft 22 (the overload level, no limit on assignment); the window half to twice it
+    assert (base.placements.cap_mode, base.placements.caseload_cap) == ("soft", 22)
+    assert start_placement_mode(base) == "soft"
+    assert (spec.low, spec.high, spec.step, spec.value) == (11, 44, 1, 22)
+    budget = slider_specs(base)["budget"].value
+    hard = with_overrides(base, lever_overrides(base, 15, "none", budget, 15, "hard"))
+    assert (hard.placements.caseload_cap, hard.placements.cap_mode) == (15, "hard")
+    assert hard.investigation.cap_mode == "none"
+    # without a placement cap the slider is idle: the scenario's own value stays (the overload level)
+    for cap in (12, 30):
+        none = lever_overrides(base, 15, "hard", budget, cap, "none")
+        assert (none["placements.caseload_cap"], none["placements.cap_mode"]) == (22, "none")
+    # the investigation levers alone leave the placement section as it is
+    assert "placements.cap_mode" not in lever_overrides(base, 15, "hard", budget)
+    assert "does not apply" in cap_note("none", "en", "placements")
+    assert "placeringstaket används inte" in cap_note("none", "sv", "placements")
+    assert cap_note("hard", "en", "placements") == ""

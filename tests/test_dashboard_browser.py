@@ -4,7 +4,8 @@ Starts the command ``make dashboard`` runs (read from ``make -n dashboard``: its
 template, environment and kernel culling; only the port, the language and shorter
 cull times changed) with CASELOAD_FAST=1, opens it with Playwright's Python API
 pointed at Debian's ``/usr/bin/chromium`` and checks (issue 18 point 4): the page
-opens on a hard cap with a cap slider of a sensible range whose small drag moves
+opens on a hard cap with a cap slider of a sensible range (and the placement
+caseworkers' cap control on today's rule, issue 16 point 6) whose small drag moves
 the cap by a case or two and changes the KPIs; "no cap" disables the slider and
 says why; the first estimate is labelled provisional and replaced by the full
 runs; the results lead with whether the queue is stable; interval ends of shares
@@ -241,8 +242,12 @@ def test_dashboard_opens_on_a_hard_cap_and_answers_honestly(browser: object, das
     _assert_no_errors(page)
 
     # a hard cap is preselected, at 15, on a slider of 8-30 in steps of one case
+    # (then the placement caseworkers' cap control of their own, issue 16 point 6, on today's rule: soft, 22)
     active = page.locator(".widget-toggle-button.mod-active").all_inner_texts()
-    assert active == ["hard cap"], active
+    assert active == ["hard cap", "soft cap"], active
+    p_handle = page.locator(".caseload-placement-cap .noUi-handle").first
+    assert (p_handle.get_attribute("aria-valuemin"), p_handle.get_attribute("aria-valuemax")) == ("11.0", "44.0")
+    assert round(float(p_handle.get_attribute("aria-valuenow"))) == 22
     handle = page.locator(".caseload-cap .noUi-handle").first
     assert (handle.get_attribute("aria-valuemin"), handle.get_attribute("aria-valuemax")) == ("8.0", "30.0")
     assert _cap(page) == 15
@@ -276,11 +281,11 @@ def test_dashboard_opens_on_a_hard_cap_and_answers_honestly(browser: object, das
     _wait_for_change(page, before_text, "moving the cap slider")
 
     # no cap: the slider is disabled and the page says why
-    page.get_by_role("button", name="no cap").click()
+    page.get_by_role("button", name="no cap").first.click()  # the investigators' (the placement one is second)
     page.wait_for_selector(".caseload-cap-note i", timeout=10_000)
     assert "does not apply" in page.locator(".caseload-cap-note").inner_text()
     assert page.locator(".caseload-cap .noUi-target").first.get_attribute("disabled") is not None
-    page.get_by_role("button", name="soft cap").click()
+    page.get_by_role("button", name="soft cap").first.click()
     page.wait_for_function("() => !document.querySelector('.caseload-cap-note i')", timeout=10_000)
 
     page.wait_for_timeout(500)

@@ -32,7 +32,7 @@ from simlib.scenario.rules import staffed_posts
 from simlib.presentation.i18n import fmt_number, kpi_label
 from simlib.presentation.plots import weekly_band
 from simlib.presentation.dashboard.price_panel import PricePanel
-from simlib.presentation.dashboard.levers import lever_overrides, slider_specs, start_mode
+from simlib.presentation.dashboard.levers import lever_overrides, slider_specs, start_mode, start_placement_mode
 from simlib.presentation.dashboard.view import cap_note, lead_html, table_html
 from simlib.presentation.dashboard.runner import (
     DASHBOARD_KPIS,
@@ -94,7 +94,25 @@ class CapDashboard:
             options=[(self._t(f"dashboard.cap_mode.{m}"), m) for m in CAP_MODES], value=mode,
             description=self._t("param.investigation.cap_mode"), style=style,
         )
+        self.cap_mode.add_class("caseload-cap-mode")
         self.cap_mode.observe(self._mode_changed, names="value")
+        # The same guideline for placement social workers (placements.caseload_cap), opening
+        # on the scenario's own rule (today: a soft 22, an overload reference, not a limit).
+        pmode, pspec = start_placement_mode(self.baseline), spec["placement_cap"]
+        self.placement_mode = w.ToggleButtons(
+            options=[(self._t(f"dashboard.cap_mode.{m}"), m) for m in CAP_MODES], value=pmode,
+            description=self._t("param.placements.cap_mode"), style=style,
+        )
+        self.placement_mode.add_class("caseload-placement-cap-mode")
+        self.placement_mode.observe(self._placement_mode_changed, names="value")
+        self.placement_cap = w.IntSlider(
+            value=int(pspec.value), min=int(pspec.low), max=int(pspec.high), step=int(pspec.step),
+            description=self._t("param.placements.caseload_cap"), style=style,
+            layout=w.Layout(width="56em"), continuous_update=False, disabled=pmode == "none",
+        )
+        self.placement_cap.add_class("caseload-placement-cap")
+        self.placement_note = w.HTML(cap_note(pmode, self.lang, "placements"))
+        self.placement_note.add_class("caseload-placement-cap-note")
         # A selection of whole-FTE budgets: exact values, no float steps in the browser.
         b = spec["budget"]
         steps = round((b.high - b.low) / b.step)
@@ -108,7 +126,7 @@ class CapDashboard:
             value=int(spec["reps"].value), min=int(spec["reps"].low), max=int(spec["reps"].high),
             description=self._t("dashboard.reps"), style=style, layout=layout, continuous_update=False,
         )
-        for control in (self.cap, self.cap_mode, self.budget, self.reps):
+        for control in (self.cap, self.cap_mode, self.placement_cap, self.placement_mode, self.budget, self.reps):
             control.observe(self._changed, names="value")
         self.staffing = w.HTML()
         self.status = w.HTML(self._t("dashboard.status.running"))
@@ -123,7 +141,9 @@ class CapDashboard:
             f"<h3>{html.escape(self._t('dashboard.question'))}</h3>"
             f"<p>{html.escape(self._t('dashboard.intro'))}</p><p>{html.escape(self._t('dashboard.howto'))}</p>"
         )
-        controls = w.VBox([self.cap_mode, self.cap, self.cap_note, self.budget, self.reps, self.staffing])
+        placement_heading = w.HTML(f"<b>{html.escape(self._t('dashboard.placement_heading'))}</b>")
+        controls = w.VBox([self.cap_mode, self.cap, self.cap_note, placement_heading, self.placement_mode,
+                           self.placement_cap, self.placement_note, self.budget, self.reps, self.staffing])
         self.price = PricePanel(self.baseline, lambda: (self.cap.value, self.cap_mode.value), self.lang, self.seed)
         self.widget = w.VBox([title, controls, self.status, self.lead, self.table, self.figure, self.price.widget])
 
@@ -138,6 +158,10 @@ class CapDashboard:
         self.cap.disabled = change["new"] == "none"
         self.cap_note.value = cap_note(change["new"], self.lang)
 
+    def _placement_mode_changed(self, change: dict[str, Any]) -> None:
+        self.placement_cap.disabled = change["new"] == "none"
+        self.placement_note.value = cap_note(change["new"], self.lang, "placements")
+
     def _changed(self, _change: dict[str, Any]) -> None:
         self.price.stale()
         if self._timer is not None:
@@ -150,7 +174,7 @@ class CapDashboard:
         """The scenario the sliders describe (or the given position), full horizon."""
         changes = lever_overrides(
             self.baseline, self.cap.value if cap is None else cap, mode or self.cap_mode.value,
-            self.budget.value if budget is None else budget,
+            self.budget.value if budget is None else budget, self.placement_cap.value, self.placement_mode.value,
         )
         sc = with_overrides(self.baseline, changes)
         return sc.model_copy(update={"metadata": sc.metadata.model_copy(update={"name": "dashboard"})})

@@ -91,8 +91,9 @@ def table_html(table: pd.DataFrame, lang: str, provisional: str = "") -> str:
     return f"<table data-estimate='{state}'{style}>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def cap_note(mode: str, lang: str) -> str:
-    """Why the cap slider is disabled (no cap), or nothing."""
+def cap_note(mode: str, lang: str, section: str = "investigation") -> str:
+    """Why a cap slider is disabled (no cap), or nothing; ``section``: investigation or placements."""
     if mode != "none":
         return ""
-    return f"<i>{html.escape(label('dashboard.cap_disabled', lang))}</i>"
+    key = "dashboard.cap_disabled" if section == "investigation" else "dashboard.placement_cap_disabled"
+    return f"<i>{html.escape(label(key, lang))}</i>"
