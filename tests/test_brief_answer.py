@@ -6,7 +6,8 @@ whose numbers are the comparison's; the instability leads and nothing an
 artefact of delayed decisions is called an improvement; every [S..] tag is
 resolved into a numbered reference with publisher, title, year and address;
 the tool can be cited (CITATION.cff and LICENSE agree with pyproject.toml);
-the PDF keeps page numbers in its print rules.
+the PDF keeps page numbers in its print rules. A cap on placement caseworkers
+(issue 16 point 6) is named in the question, the answer and the title.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from simlib.experiments import compare
 from simlib.presentation.brief import build_brief
 from simlib.presentation.brief.answer import answer
 from simlib.presentation.brief.sources import References, citation, load_references
+from simlib.presentation import i18n
 from simlib.presentation.brief.text import growing
+from simlib.presentation.i18n import t
 from simlib.scenario import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +153,40 @@ def test_what_the_answer_rests_on_shows_the_policy_effect_at_each_end_of_each_ra
     section = with_run.html[with_run.html.index('id="rests"'):with_run.html.index('id="assumptions"')]
     assert "Range: 50-90." in section and f"The effect of {name}:" in section
     assert "Range: 50-90." in without.html and "The effect of" not in without.html
+
+
+@pytest.fixture(scope="module")
+def placement_comparison():
+    base = load("baseline")
+    alt = load("policy/placement-cap-15-funded")
+    cmp = compare(base.scenario, [alt.scenario], reps=3, seed=5, years=2.0, series=True)
+    return cmp, base, alt
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_cap_on_placement_caseworkers_is_in_the_question_the_answer_and_the_title(placement_comparison, lang):
+    """Issue 16 point 6: the brief shows the guideline applied to placement social workers."""
+    cmp, base, alt = placement_comparison
+    named = list(cmp.alternatives.items())
+    ans = answer(cmp.base, named, cmp.summary(), lang)
+    assert ans.caps == [] and ans.placement_caps == [15]
+    words = {"sv": ("15 placerade barn per handläggare", "Sammanbrotten ändras med", "4 fler tjänster"),
+             "en": ("15 children in care per caseworker", "Breakdowns change by", "4 more posts")}[lang]
+    assert words[0] in ans.question
+    assert words[1] in ans.paragraph and words[2] in ans.paragraph
+    d = cmp.summary().set_index(["alternative", "kpi"]).loc[("placement-cap-15-funded", "breakdowns_per_year")]
+    assert i18n.fmt_diff(d["mean"], "breakdowns_per_year", lang, unit=True,
+                         decimals=i18n.diff_decimals("breakdowns_per_year", d["mean"], d["ci_low"], d["ci_high"])) \
+        in ans.paragraph
+    assert t("brief.answer_no_cap", lang) not in ans.paragraph
+    page = build_brief(cmp.base, cmp.alternatives, cmp.summary(), lang, provenance=base.provenance,
+                       alt_provenance=[alt.provenance])
+    title = {"sv": "15 placerade barn per placeringshandläggare", "en": "15 children in care per placement caseworker"}
+    assert title[lang] in page.html.split("</title>")[0]
+    assert t("param.placements.caseload_cap", lang) in page.html  # the changes list, in the page's language
+
+
+def test_an_alternative_on_todays_placement_rule_has_no_placement_cap(comparison):
+    cmp, _, _ = comparison
+    ans = answer(cmp.base, list(cmp.alternatives.items()), cmp.summary(), "en")
+    assert ans.placement_caps == [] and "placement caseworkers" not in ans.question

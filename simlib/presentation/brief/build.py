@@ -28,7 +28,7 @@ from simlib.experiments.comparison import compare
 from simlib.experiments.replications import Results
 from simlib.model import kpi_registry
 from simlib.presentation import i18n, plots
-from simlib.presentation.brief.answer import answer
+from simlib.presentation.brief.answer import Answer, answer
 from simlib.presentation.brief.data import (
     changed_parameters,
     git_commit,
@@ -228,9 +228,7 @@ def build_brief(
         "intro": t("brief.summary_intro", lang, reps=base.reps, years=_num(h.years, lang), ci=t("lang.ci_long", lang)),
         "changes": [(n, _description(alt.scenario.metadata, lang), ch) for (n, alt), ch in zip(named, changes, strict=True)],
         "question": opening.question,
-        "title": (t("brief.title_cap", lang, caps=i18n.join_words([str(c) for c in opening.caps], lang))
-                  if opening.caps else t("brief.title", lang, alts=i18n.join_words([n for n, _ in named], lang),
-                                         base=base.name)),
+        "title": _title(opening, [n for n, _ in named], base.name, lang),
         "compares": t("brief.compares", lang, base=f"{described[base.name]} ({base.name})",
                       alts=i18n.join_words([f"{described[n]} ({n})" for n, _ in named], lang)),
         "answer": opening.paragraph,
@@ -253,6 +251,9 @@ def build_brief(
             "brief.stress_logic", lang,
             cap=inv.caseload_cap if inv.caseload_cap is not None else t("param.cap_value_none", lang),
             cap_mode=t(f"dashboard.cap_mode.{inv.cap_mode}", lang), screening=onoff[sc.screening.enabled],
+            pcap=(sc.placements.caseload_cap if sc.placements.caseload_cap is not None
+                  else t("param.cap_value_none", lang)),
+            pcap_mode=t(f"dashboard.cap_mode.{sc.placements.cap_mode}", lang),
             dynamics=onoff[sc.staff.dynamics], placements=onoff[sc.placements.enabled],
         ),
         "stress_data": t("brief.stress_data", lang, files=scenario_files_label(files) or base.name),
@@ -276,6 +277,20 @@ def build_brief(
     )
     html = env.get_template("brief.html.j2").render(**ctx)
     return Brief(html, lang, tables, sentences, missing, opening.question, opening.paragraph, refs.entries(lang))
+
+
+def _title(opening: Answer, alts: list[str], base: str, lang: str) -> str:
+    """The page title: the caps the brief prices (investigators, placement caseworkers, both), else the names."""
+    def words(values: Sequence[object]) -> str:
+        return i18n.join_words([str(v) for v in values], lang)
+
+    if opening.caps and opening.placement_caps:
+        return t("brief.title_cap_both", lang, caps=words(opening.caps), pcaps=words(opening.placement_caps))
+    if opening.caps:
+        return t("brief.title_cap", lang, caps=words(opening.caps))
+    if opening.placement_caps:
+        return t("brief.title_placement_cap", lang, caps=words(opening.placement_caps))
+    return t("brief.title", lang, alts=words(alts), base=base)
 
 
 def make_brief(
