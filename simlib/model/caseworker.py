@@ -119,6 +119,7 @@ class Caseworker:
         "team",
         "timer",
         "virtual",
+        "_wake",
         "wid",
         "work_time",
     )
@@ -154,6 +155,7 @@ class Caseworker:
         self.is_consultant = False
         self.available = True  # may be given new cases: False while absent, in notice or gone
         self.attrs: dict[str, Any] = {}
+        self._wake = self._on_timer  # the timer callback, bound once
 
     @property
     def load(self) -> int:
@@ -172,19 +174,29 @@ class Caseworker:
 
     def advance(self) -> None:
         """Bring the virtual clock and the case-count integral up to now."""
-        now = self.env.now
-        if now == self.last_clock:
+        now = self.env._now  # SimPy's clock without the property call (every change passes here)
+        last = self.last_clock
+        if now == last:
             return  # nothing has happened since (working time is a function of the clock)
         n = len(self.jobs)
-        dt = now - self.last_clock
+        dt = now - last
         self.case_area += n * dt
-        if self.team is not None:
-            self.team.add_level_time(n, dt, self.capacity > 0.0)  # caseload means: staff at work
+        team = self.team
+        if team is not None:  # the team's time at each caseload (Team.add_level_time, inlined)
+            level = team.level_time
+            if n >= len(level):
+                team.add_level_time(n, 0.0)  # only grows the lists
+            level[n] += dt
+            if self.capacity > 0.0:  # caseload means: staff at work
+                team.level_time_work[n] += dt
         self.last_clock = now
         w = self.work_time(now)
-        if w != self.last_work_time:
-            if n:
-                self.virtual += self.rate() * (w - self.last_work_time)
+        lw = self.last_work_time
+        if w != lw:
+            if n:  # rate(), inlined: the same operations
+                free = self.capacity - n * self.overhead
+                r = 0.0 if free <= 0.0 else min(self.pace, free / n)
+                self.virtual += r * (w - lw)
             self.last_work_time = w
 
     def _reschedule(self) -> None:
@@ -192,22 +204,27 @@ class Caseworker:
         jobs = self.jobs
         if not jobs:
             return  # a pending timer, if any, finds nothing and stops
-        r = self.rate()
-        if r <= 0.0:
+        n = len(jobs)
+        free = self.capacity - n * self.overhead  # rate(), inlined: the same operations
+        if free <= 0.0:
             return  # stalled: no progress until capacity returns or load falls
+        r = min(self.pace, free / n)
+        if r <= 0.0:
+            return
         first = min(map(_mark, jobs))
         if first == INF:
             return  # only open-ended jobs (a placed child's follow-up): nothing completes
         target = self.last_work_time + max(first - self.virtual, 0.0) / r
-        now = self.env.now
+        env = self.env
+        now = env._now
         due = self.clock_time(target)
         due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
         self.due = due
         # the newest timer event is the live one: an older one that fires finds itself replaced
-        self.timer = timer = self.env.timeout(due - now)
-        timer.callbacks.append(self._on_timer)
+        self.timer = timer = env.timeout(due - now)
+        timer.callbacks.append(self._wake)
 
     def _on_timer(self, event: simpy.Event) -> None:
         if event is not self.timer:
@@ -216,7 +233,7 @@ class Caseworker:
         self.due = INF
         self.advance()
         limit = self.virtual + EPS * max(1.0, abs(self.virtual))
-        now = self.env.now
+        now = self.env._now
         finished = []
         for job in self.jobs:
             if job.mark <= limit:

@@ -12,6 +12,7 @@ complex cases from novices unless mentoring is on.
 from __future__ import annotations
 
 from collections import deque
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from simlib.model.caseworker import INF, Caseworker, Job
@@ -19,6 +20,8 @@ from simlib.model.records import UrgentOverCap
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
+
+_jobs = attrgetter("jobs")
 
 
 class TimeWeighted:
@@ -87,7 +90,7 @@ class Team:
         return len(self.urgent) + len(self.normal)
 
     def _queue_changed(self) -> None:
-        self.queue_len.set(self.ctx.env.now, self.queued)
+        self.queue_len.set(self.ctx.env._now, len(self.urgent) + len(self.normal))
 
     # --- assignment -------------------------------------------------------
     def _pick(self, job: Job, urgent: bool = False) -> Caseworker | None:
@@ -103,6 +106,17 @@ class Team:
             now, novice_days = self.ctx.env.now, self.novice_days
         else:
             now, novice_days = 0.0, -INF  # nobody is a novice for this job
+            # the loop's answer without the loop when it is plain: the first caseworker with the
+            # least load, found in C, if that one is available (a team is scanned on every case)
+            workers = self.workers
+            if workers:
+                loads = list(map(len, map(_jobs, workers)))
+                least = min(loads)
+                if least >= best_load:
+                    return None  # nobody is under the cap
+                first = workers[loads.index(least)]
+                if first.available:
+                    return first
         for w in self.workers:
             load = len(w.jobs)
             if load < best_load and w.available and now - w.hired_at >= novice_days:
@@ -118,7 +132,7 @@ class Team:
         joins the back, a reassigned one goes back where it would have stood.
         """
         if job.queued_at < 0:
-            job.queued_at = self.ctx.env.now
+            job.queued_at = self.ctx.env._now
         queue = self.urgent if urgent else self.normal
         tried = False
         if not self.urgent and (urgent or not self.normal or job.queued_at < self.normal[0].queued_at):
@@ -151,7 +165,7 @@ class Team:
 
     def on_load_change(self, worker: Caseworker) -> None:
         """A caseworker has room: pull queued cases (urgent first) while allowed."""
-        if self.queued:
+        if self.urgent or self.normal:
             self.pull()
 
     def pull(self) -> None:
