@@ -66,7 +66,7 @@ class Case:
     def on_assign(self, worker: Caseworker) -> None:
         env = worker.env
         if self.assigned < 0:
-            self.assigned = env.now
+            self.assigned = env._now
             self._thin(worker)
             wait = self.referral.external_wait_days
             job = self.job
@@ -138,8 +138,13 @@ def open_investigation(ctx: SimContext, referral: Referral) -> Case:
     joined = join_open_investigation(ctx, referral, screened=True)
     if joined is not None:
         return joined
+    return open_new_investigation(ctx, referral)
+
+
+def open_new_investigation(ctx: SimContext, referral: Referral) -> Case:
+    """``open_investigation`` for a child known to have no open investigation (the caller asked)."""
     env = ctx.env
-    case = Case(referral, env.now)
+    case = Case(referral, env._now)
     if ctx.urgent_children and referral.child in ctx.urgent_children:
         # placed at once (LVU 6 §): the court must confirm within a week and care be applied
         # for within four (LVU 7-8 §§), so the investigation never waits in the balans
@@ -148,9 +153,9 @@ def open_investigation(ctx: SimContext, referral: Referral) -> Case:
     job = Job(referral.investigation_hours, lambda j: decide(ctx, case, rushed=False), case)
     case.job = job
     ctx.open_cases[referral.child] = case
-    if ctx.scenario.investigation.rush_at_deadline:
-        deadline = ctx.scenario.investigation.deadline_days
-        env.timeout(deadline).callbacks.append(lambda _ev: _rush(ctx, case))
+    inv = ctx.scenario.investigation
+    if inv.rush_at_deadline:
+        env.timeout(inv.deadline_days).callbacks.append(lambda _ev: _rush(ctx, case))
     ctx.teams["investigation"].submit(job, urgent=case.urgent)
     return case
 
@@ -170,7 +175,7 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     heard_cfg = cfg.child_heard
     job = case.job
     assert job is not None
-    now = ctx.env.now
+    now = ctx.env._now
     case.decided = now
     ctx.open_cases.pop(case.referral.child, None)
     done = job.contact_hours()

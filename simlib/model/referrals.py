@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 import simpy
 
-from simlib.model.calendar import month_of
+from simlib.model.calendar import DAYS_PER_YEAR, month_of
 from simlib.model.context import SimContext
 
 BLOCK = 1024
@@ -58,24 +58,27 @@ class ChildRegistry:
     def __init__(self, ctx: SimContext) -> None:
         self.uniform = draws(ctx.streams["children"].random)
         self.cfg = ctx.scenario.referrals
+        self.known_share = self.cfg.known_child_share
+        self.young_share = self.cfg.age_0_12_share
         self.recent: deque[tuple[float, int, float]] = deque()  # (time, child, age at time)
         self.next_id = 0
 
     def child_for(self, now: float) -> tuple[int, float]:
         u = self.uniform
         u_known, u_pick, u_band, u_age = u(), u(), u(), u()
-        while self.recent and now - self.recent[0][0] > 365.0:
-            self.recent.popleft()
-        if self.recent and u_known < self.cfg.known_child_share:
-            t, child, age = self.recent[int(u_pick * len(self.recent))]
+        recent = self.recent
+        while recent and now - recent[0][0] > 365.0:
+            recent.popleft()
+        if recent and u_known < self.known_share:
+            t, child, age = recent[int(u_pick * len(recent))]
             age = age + (now - t) / 365.0
             if age < 18.0:
-                self.recent.append((now, child, age))
+                recent.append((now, child, age))
                 return child, age
-        age = 13.0 * u_age if u_band < self.cfg.age_0_12_share else 13.0 + 5.0 * u_age
+        age = 13.0 * u_age if u_band < self.young_share else 13.0 + 5.0 * u_age
         child = self.next_id
         self.next_id += 1
-        self.recent.append((now, child, age))
+        recent.append((now, child, age))
         return child, age
 
 
@@ -111,13 +114,15 @@ def referral_arrivals(
               else float)  # float() is 0.0: no waits on others
     rereferral = draws(streams["failure_demand"].random)
     urgent_share, open_share = cfg.urgent_share, sc.screening.open_share
+    # the month's multiplier by day of the year (month_of reads only the day): one index a candidate
+    by_day = [multipliers[month_of(day)] for day in range(DAYS_PER_YEAR)]
     while True:
         yield env.timeout(gap())
-        if env.now >= until:
+        now = env._now  # SimPy's clock without the property call
+        if now >= until:
             return
-        if keep() * peak > multipliers[month_of(env.now)]:
+        if keep() * peak > by_day[int(now) % DAYS_PER_YEAR]:
             continue
-        now = env.now
         child, age = children.child_for(now)
         is_complex = complexity() < complex_share
         hours = i_work()

@@ -20,7 +20,7 @@ from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
 from simlib.model.context import SimContext, make_streams
 from simlib.model import failure_demand
-from simlib.model.investigation import join_open_investigation, open_investigation
+from simlib.model.investigation import join_open_investigation, open_investigation, open_new_investigation
 from simlib.model.kpis import compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.schedule import RunEnvironment, call_in
@@ -103,7 +103,7 @@ def _on_referral(ctx: SimContext, referral: Referral) -> None:
         ctx.recorder.referrals.add(
             referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True, False,
         )
-        open_investigation(ctx, referral)
+        open_new_investigation(ctx, referral)  # the child has none open: asked above
 
 
 def _after_screening(ctx: SimContext, referral: Referral) -> None:
