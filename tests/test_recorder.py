@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simlib.model import records
-from simlib.model.recorder import PENDING, Columns, _Text
+from simlib.model.recorder import PENDING, Columns, Weekly, _Text
 from simlib.model.records import PlacementSpell, ReferralRecord
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario
@@ -111,3 +111,37 @@ def test_every_read_sees_the_records_still_pending() -> None:
     assert list(store.column("child")) == list(range(PENDING + 3))
     assert list(store) == records
     assert len(store.frame()) == PENDING + 3
+
+
+weekly_value = st.one_of(
+    st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=False), st.booleans(),
+    st.lists(st.floats(0, 1e6), max_size=5), st.text(max_size=3),
+)
+
+
+@given(st.lists(st.tuples(weekly_value, weekly_value, weekly_value), max_size=12), st.booleans())
+def test_the_weekly_store_gives_the_frame_of_its_rows(values: list[tuple], int_then_float: bool) -> None:
+    """Column by column, the weekly samples give what ``pd.DataFrame(rows)`` gave, types included."""
+    rows = [{"day": float(i), "a": a, "b": b, "c": c} for i, (a, b, c) in enumerate(values)]
+    if int_then_float and rows:
+        rows += [{"day": 99.0, "a": 1, "b": 2.5, "c": True}]
+    store = Weekly()
+    for row in rows:
+        store.append(row)
+    got, expected = store.frame(), pd.DataFrame(rows)
+    assert list(got.columns) == list(expected.columns) and list(got.dtypes) == list(expected.dtypes)
+    for name in expected.columns:
+        for x, y in zip(got[name], expected[name], strict=True):
+            x = list(x) if isinstance(x, array) else x
+            assert x == y or (x != x and y != y), (name, x, y)
+    if rows:
+        assert store.last("day") == rows[-1]["day"] and len(store) == len(rows)
+
+
+def test_a_weekly_row_with_other_keys_keeps_plain_rows() -> None:
+    store = Weekly()
+    rows = [{"day": 0.0, "n": 1}, {"day": 7.0, "n": 2}, {"day": 14.0, "m": 3.5}]
+    for row in rows:
+        store.append(row)
+    pd.testing.assert_frame_equal(store.frame(), pd.DataFrame(rows))
+    assert store.last("day") == 14.0

@@ -115,7 +115,7 @@ def snapshot(ctx: SimContext) -> None:
     """One row of the weekly series: queues, caseloads, cumulative areas, the stages' columns."""
     env = ctx.env
     rec = ctx.recorder
-    if rec.weekly and rec.weekly[-1]["day"] == env.now:
+    if rec.weekly and rec.weekly.last("day") == env.now:
         return  # already taken at this instant (the horizon fell on a weekly sample)
     inv = ctx.teams["investigation"]
     intake = ctx.teams["intake"]
