@@ -200,3 +200,22 @@ def test_the_first_estimate_is_provisional_until_all_replications_are_in(board: 
     board.runner.done = 4
     board.render()
     assert "data-estimate='final'" in board.table.value and "…" not in board.status.value
+
+
+def test_the_cache_is_bounded_and_keeps_what_was_shown_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simlib.presentation.dashboard import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "MAX_CACHED", 3)
+    r = ProgressiveRunner(workers=1, fn=_sleepy)
+    try:
+        sc = QUICK[0]
+        r.request([(sc, SEED, i) for i in range(2)], lambda: None)
+        _until(r.idle)
+        assert len(r.cached(sc, SEED, 2)) == 2  # shown: now the most recent
+        r.request([(QUICK[1], SEED, 0), (QUICK[1], SEED, 1)], lambda: None)
+        _until(r.idle)
+        assert len(r.cached(QUICK[1], SEED, 2)) == 2
+        # the least recently shown went first, its later replication before its first one
+        assert len(r.cached(sc, SEED, 2)) == 1
+    finally:
+        r.close()

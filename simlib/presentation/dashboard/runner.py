@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -51,6 +52,9 @@ SEED = 2024
 DEBOUNCE_S = 0.15
 # The first estimate waits for this many paired replications (one has no interval).
 FIRST_REPS = 2
+# Replications kept (~85 kB each: ~85 MB), least recently shown dropped first; the
+# baseline's are shown with every position, so they stay.
+MAX_CACHED = 1000
 # The dashboard's KPIs, in display order (KPI registry: instability first, the growth
 # of the balans and the share of unstable runs), and the shares of cases drawn in the
 # shares panel (the unstable flag is a share of runs, not of cases: not drawn there).
@@ -136,7 +140,7 @@ class ProgressiveRunner:
         self.workers = workers or max(1, min(os.cpu_count() or 2, 4))
         self._ctx = _pool_context()
         self._fn = fn
-        self._cache: dict[RepKey, Frames] = {}
+        self._cache: OrderedDict[RepKey, Frames] = OrderedDict()
         self.cpu_seconds: dict[RepKey, float] = {}  # worker CPU time of each cached replication
         self.errors: dict[RepKey, str] = {}
         self.abandoned = 0  # running jobs given up for a newer request
@@ -165,10 +169,14 @@ class ProgressiveRunner:
         out = []
         with self._lock:
             for r in range(reps):
-                frames = self._cache.get((digest, seed, r))
+                key = (digest, seed, r)
+                frames = self._cache.get(key)
                 if frames is None:
                     break
                 out.append(frames)
+            # recently shown; the first replications last, so they are dropped last (a prefix stays one)
+            for r in reversed(range(len(out))):
+                self._cache.move_to_end((digest, seed, r))
         return out
 
     def cpu(self, scenario: Scenario, seed: int, reps: Sequence[int]) -> list[float]:
@@ -290,6 +298,9 @@ class ProgressiveRunner:
                 return
             if status == "ok":
                 self._cache[task.key] = value
+                while len(self._cache) > MAX_CACHED:
+                    dropped, _ = self._cache.popitem(last=False)
+                    self.cpu_seconds.pop(dropped, None)
                 self.cpu_seconds[task.key] = cpu
             else:
                 self.errors[task.key] = value
