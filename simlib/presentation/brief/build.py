@@ -46,6 +46,7 @@ from simlib.presentation.brief.text import (
     summary_sentences,
 )
 from simlib.presentation.brief.frontier import frontier_figure
+from simlib.presentation.brief.national import load_national, national_section
 from simlib.presentation.brief.sensitivity import brief_sensitivity, policy_alternative, rests_items, tornado_figure
 from simlib.presentation.brief.sources import References, citation
 from simlib.presentation.i18n import t
@@ -181,6 +182,7 @@ def build_brief(
     frontier_reps: int = 0,
     sensitivity: pd.DataFrame | None = None,
     sensitivity_reps: int = 0,
+    national: Mapping[str, Any] | None = None,
 ) -> Brief:
     """Render the brief from base and alternative results and their paired differences.
 
@@ -235,6 +237,7 @@ def build_brief(
         "described": described,
         "rests": rests_items(base, policy[0] if policy else None, sensitivity, lang),
         "rests_figure": rests_figure,
+        "national": national_section(national, base.name, [n for n, _ in named], lang),
         "limits": [t(f"brief.limits.{k}", lang) for k in ("motion", "one_unit", "national", "costs", "notes_english")],
         "references": refs.entries(lang),
         "cite": t("brief.cite_text", lang, authors=cite.get("authors") or "Caseload Lab",
@@ -309,16 +312,26 @@ def make_brief(
     progress: bool | None = None,
     frontier: bool = False,
     sensitivity: bool = False,
+    national: str | Path | None = None,
 ) -> Brief:
     """Load the scenario files, run the paired comparison (``compare``) and render the brief.
 
     ``overrides`` ("KEY=VALUE", as --set) apply to every scenario; ``progress`` shows a
     bar (or log lines) while the replications run; ``frontier`` also runs the funding
     frontier (``brief_frontier``) for its figure; ``sensitivity`` runs the policy's effect at the
-    ends of the assumptions' ranges (``brief.sensitivity``) for "What the answer rests on"."""
+    ends of the assumptions' ranges (``brief.sensitivity``) for "What the answer rests on";
+    ``national`` is a ``simlib national --format json`` file of the same scenarios (``brief.national``)."""
     i18n.check_lang(lang)
     loaded_base = load(base, overrides or [])
     loaded_alts = [load(a, overrides or []) for a in alts]
+    nat = None
+    if national is not None:
+        from simlib.experiments.replications import resolve
+        from simlib.scenario.loader import scenario_hash
+
+        hashes = {sc.name: scenario_hash(resolve(sc, warmup=warmup))
+                  for sc in [loaded_base.scenario, *(la.scenario for la in loaded_alts)]}
+        nat = load_national(national, hashes)  # before the runs: a stale file fails at once
     cmp = compare(
         loaded_base.scenario, [la.scenario for la in loaded_alts], reps=reps, seed=seed, jobs=jobs,
         years=years, warmup=warmup, dask=dask, progress=progress, series=True,
@@ -333,6 +346,7 @@ def make_brief(
         cmp.base, cmp.alternatives, cmp.summary(), lang, provenance=loaded_base.provenance,
         alt_provenance=[la.provenance for la in loaded_alts], files=files, command=command,
         frontier=front, frontier_reps=front_reps, sensitivity=swings, sensitivity_reps=swing_reps,
+        national=nat,
     )
 
 

@@ -171,6 +171,7 @@ def national(
     unstable replication are named and left out of every total.
     """
     from simlib.experiments.replications import resolve
+    from simlib.scenario.loader import scenario_hash
 
     check(reps, jobs, years, seed, warmup, min_reps=2)
     kpi = check_kpis(kpi)
@@ -205,7 +206,12 @@ def national(
     elif format is ReportFormat.json:
         records = [{k: _json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
         unstable = [{k: _json(v) for k, v in row.items()} for row in res.unstable.to_dict(orient="records")]
-        typer.echo(json.dumps({"reps": reps, "seed": seed, "scenarios": order, "municipalities": len(table),
+        children = float(table["children_0_17"].sum())
+        left_out = float(res.unstable["children_0_17"].sum()) if not res.unstable.empty else 0.0
+        typer.echo(json.dumps({"format": "caseload-lab-national/1", "reps": reps, "seed": seed, "scenarios": order,
+                               "hashes": {sc.name: scenario_hash(sc) for sc in loaded},
+                               "municipalities": len(table), "children_0_17": children,
+                               "children_0_17_left_out": left_out,
                                "unstable": unstable, "rows": records}, indent=2, ensure_ascii=False))
     elif per_municipality:
         typer.echo(frame.to_string(index=False))

@@ -52,6 +52,10 @@ def brief(
         bool, typer.Option("--sensitivity", help="Also run the policy's effect at the ends of the assumptions' "
                            "ranges (What the answer rests on; ~36 more replications).")
     ] = False,
+    national: Annotated[
+        Path | None, typer.Option("--national", help="A 'simlib national BASE ALT... --format json' file of the same "
+                                  "scenarios: adds the section For Sweden.", show_default=False)
+    ] = None,
     pdf: Annotated[
         Path | None, typer.Option("--pdf", help="Also print the brief to this PDF (needs Chromium).", show_default=False)
     ] = None,
@@ -66,9 +70,14 @@ def brief(
 
     if pdf is not None and find_chromium() is None:
         raise UserError("--pdf: headless Chromium is not installed (apt-get install chromium)")
-    result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs,
-                        command=shell_command(), overrides=set_, warmup=warmup, dask=dask, progress=not quiet,
-                        sensitivity=sensitivity)
+    from simlib.presentation.brief.national import NationalFileError
+
+    try:
+        result = make_brief(base, alternatives, lang=lang, reps=reps, seed=seed, years=years, jobs=jobs,
+                            command=shell_command(), overrides=set_, warmup=warmup, dask=dask, progress=not quiet,
+                            sensitivity=sensitivity, national=national)
+    except NationalFileError as exc:
+        raise UserError(f"--national: {exc}") from None
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(result.html, encoding="utf-8")
     typer.echo(f"wrote {output}")
