@@ -124,3 +124,25 @@ def test_the_cli_run_path_does_not_import_scipy_stats() -> None:
             "print('scipy.stats' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_stored_normal_quantiles_are_scipys_ndtri_bit_for_bit() -> None:
+    """Wilson intervals at the usual levels use stored quantiles, so a one-replication run skips scipy.special."""
+    from scipy.special import ndtri
+
+    from simlib.experiments.intervals import NORMAL_QUANTILES, normal_quantile
+
+    for p, z in NORMAL_QUANTILES.items():
+        assert type(z) is type(ndtri(p)) and z == ndtri(p)
+    assert normal_quantile(0.8) == ndtri(0.8)  # any other level asks scipy
+
+
+def test_a_one_replication_run_does_not_import_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, simlib; from simlib.scenario.loader import load_scenario, with_overrides; "
+            "sc = with_overrides(load_scenario('textbook/mmc'), {'horizon.years': 0.5, 'horizon.warmup_years': 0.1}); "
+            "simlib.run(sc, reps=1, seed=1).summary(); print(any(m.startswith('scipy') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri, stdtrit  # the quantiles scipy.stats uses, without importing scipy.stats
 
 from simlib.model import kpi_registry
 
@@ -30,6 +29,8 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     if n == 1:
         return mean, math.nan, math.nan, 1
     sd = float(x.std(ddof=1))
+    from scipy.special import stdtrit  # imported when first needed: a one-replication run never is
+
     half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
@@ -52,6 +53,26 @@ def kpi_range(kpi: str, difference: bool = False) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
+# scipy.special.ndtri at the usual levels' upper tails (a test checks them bit for bit): a
+# one-replication run's flags get their Wilson interval without importing scipy.special
+NORMAL_QUANTILES = {
+    0.9: np.float64(1.2815515655446004),
+    0.95: np.float64(1.6448536269514722),
+    0.975: np.float64(1.959963984540054),
+    0.995: np.float64(2.5758293035489004),
+}
+
+
+def normal_quantile(p: float) -> np.float64:
+    """The standard normal quantile, as scipy.special.ndtri computes it."""
+    z = NORMAL_QUANTILES.get(p)
+    if z is None:
+        from scipy.special import ndtri  # imported when first needed
+
+        z = ndtri(p)
+    return z
+
+
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (within [0, 1], sensible at 0 and n).
 
@@ -62,7 +83,7 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     if not 0 <= successes <= n or n < 1:
         raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
     p = successes / n
-    z = ndtri(0.5 + 0.5 * level)
+    z = normal_quantile(0.5 + 0.5 * level)
     denom = 2 * (n + z**2)
     center = (2 * n * p + z**2) / denom
     delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
@@ -145,5 +166,7 @@ def welch_interval(
     if se2 == 0:
         return diff, diff, diff, n
     dof = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    from scipy.special import stdtrit  # imported when first needed (see t_interval)
+
     half = float(stdtrit(dof, 0.5 + level / 2)) * math.sqrt(se2)
     return diff, diff - half, diff + half, n
