@@ -13,8 +13,6 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-import holidays
-
 from simlib.scenario.schema import Calendar
 
 DAYS_PER_YEAR = 365
@@ -61,6 +59,8 @@ class WorkingDaysCalendar:
 
     @staticmethod
     def _weights(cfg: Calendar, n_days: int) -> list[float]:
+        import holidays  # only a working-days calendar needs it (a continuous run need not import it)
+
         n_years = n_days // DAYS_PER_YEAR + 1
         years = range(cfg.start_year, cfg.start_year + n_years)
         public = set(holidays.country_holidays("SE", years=years))
