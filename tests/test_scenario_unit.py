@@ -349,3 +349,44 @@ def test_introspection_reads_bounds_types_and_values_at_dotted_keys() -> None:
     assert not introspect.is_integer_key(base, "staff.dynamics")  # a bool is no number here
     assert introspect.value_at(base, "investigation.hours.mean") == base.investigation.hours.mean
     assert introspect.field_at_key("investigation.no_such_key") is None
+
+
+def _same_values(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_values(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_values(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "scenarios").rglob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_libyaml_events_give_the_python_loaders_values(path: Path) -> None:
+    """yamlio reads with libyaml's parser and ScenarioLoader's own composer and constructor: the same values."""
+    from simlib.scenario import yamlio
+
+    if not hasattr(yamlio, "FastScenarioLoader"):
+        pytest.skip("PyYAML without libyaml: only the Python loader exists")
+    text = path.read_text(encoding="utf-8")
+    slow, fast = yamlio.ScenarioLoader(text), yamlio.FastScenarioLoader(text)
+    try:
+        assert _same_values(slow.get_single_data(), fast.get_single_data())
+    finally:
+        slow.dispose()
+        fast.dispose()
+
+
+@pytest.mark.parametrize("text", ["a: 1\na: 2\n", "a: 015\n", "a: [1, 2\n", "a:\n  - b\n - c\n", "a: {" * 70])
+def test_a_refused_file_gets_the_python_loaders_message(text: str) -> None:
+    from simlib.scenario import yamlio
+
+    with pytest.raises(yaml.YAMLError) as fast:
+        yamlio.parse(text)
+    loader = yamlio.ScenarioLoader(text)
+    with pytest.raises(yaml.YAMLError) as slow:
+        loader.get_single_data()
+    assert str(fast.value) == str(slow.value)
