@@ -74,3 +74,13 @@ def test_a_run_leaves_no_timer_after_its_end_in_the_queue(monkeypatch: pytest.Mo
     env = kept[0]
     assert env.end == (sc.horizon.years + sc.horizon.run_out_years) * 365.0
     assert env._queue and max(t for t, *_ in env._queue) <= env.end + END_MARGIN
+
+
+def test_the_run_environment_binds_simpys_event_classes_once() -> None:
+    """env.timeout & co. are bound on the instance, as SimPy does for its own class (no descriptor call a timer)."""
+    from simlib.model.schedule import RunEnvironment
+
+    env = RunEnvironment()
+    for name in ("timeout", "event", "process", "all_of", "any_of"):
+        assert name in vars(env), name
+    assert env.timeout(1.0).env is env

@@ -15,6 +15,7 @@ from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.core import BoundClass
 from simpy.events import NORMAL, Event
 
 # Events due this many days after the run's last instant are not queued; the margin
@@ -39,6 +40,13 @@ class RunEnvironment(simpy.Environment):
     def __init__(self, initial_time: float = 0.0) -> None:
         super().__init__(initial_time)
         self.end = float("inf")
+        # SimPy binds env.timeout, env.event, ... to the instance only for the class's own
+        # attributes (BoundClass.bind_early reads type(env).__dict__), so in a subclass every
+        # env.timeout would go through a Python descriptor and build a method: ~20 calls a
+        # baseline customer. Bind the base class's ones here, as SimPy does for its own.
+        for name, attr in vars(simpy.Environment).items():
+            if type(attr) is BoundClass:
+                setattr(self, name, getattr(self, name))
 
     def schedule(self, event: Event, priority: Any = NORMAL, delay: Any = 0) -> None:
         at = self._now + delay
