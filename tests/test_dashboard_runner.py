@@ -46,7 +46,7 @@ def _scenario(delays: str) -> Scenario:
 SLOW_FIRST = _scenario("all=0.01,r0=1.0")
 STUCK = _scenario("all=30")
 QUICK = [_scenario("all=0.05") for _ in range(4)]
-HALF_SECOND = _scenario("all=0.6")
+SLOWISH = _scenario("all=1.5")
 BAD = _scenario("all=oops")
 
 
@@ -89,9 +89,9 @@ def test_a_new_position_does_not_wait_for_work_on_the_old_one(runner: Progressiv
 
 
 def test_old_work_goes_on_while_a_worker_is_free(runner: ProgressiveRunner) -> None:
-    old, new = HALF_SECOND, QUICK[1]
+    old, new = SLOWISH, QUICK[1]
     runner.request([(old, SEED, 0), (old, SEED, 1)], lambda: None)
-    time.sleep(0.2)
+    _until(lambda: len(runner._pool) == 2 and all(w.task is not None for w in runner._pool))
     runner.request([(new, SEED, 0)], lambda: None)  # one job: one worker is made free for it
     _until(runner.idle)
     assert runner.abandoned == 1
