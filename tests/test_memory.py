@@ -9,11 +9,21 @@ frame of every record.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simlib.model import simulation
 from simlib.model.recorder import Columns, Recorder
-from simlib.model.records import InvestigationRecord, ReferralRecord
+from simlib.model.records import (
+    Breakdown,
+    InHomeSpell,
+    InvestigationRecord,
+    PlacementCaseworkerChange,
+    PlacementNeed,
+    PlacementSpell,
+    ReferralRecord,
+    VisitRecord,
+)
 from simlib.model.schedule import END_MARGIN, RunEnvironment
 from simlib.model.simulation import simulate
 from simlib.scenario import load_scenario
@@ -84,3 +94,31 @@ def test_the_run_environment_binds_simpys_event_classes_once() -> None:
     for name in ("timeout", "event", "process", "all_of", "any_of"):
         assert name in vars(env), name
     assert env.timeout(1.0).env is env
+
+
+def test_placement_kpis_read_the_big_record_kinds_without_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Visits, in-home spells, placement needs and breakdowns: columns only; spells with text as objects."""
+    sc = load_scenario("baseline", ["horizon.years=2"])
+    expected = simulate(sc, 4, 0).kpis
+    frame = Columns.frame
+
+    def only_small_frames(self: Columns, text_objects: bool = False):
+        if self.kind in (VisitRecord, InHomeSpell, PlacementNeed, Breakdown, PlacementCaseworkerChange):
+            raise AssertionError(f"a frame of every {self.kind.__name__}")
+        assert text_objects, f"{self.kind.__name__}: text as pyarrow strings"
+        return frame(self, text_objects)
+
+    monkeypatch.setattr(Columns, "frame", only_small_frames)
+    monkeypatch.setattr(Columns, "__iter__", lambda self: (_ for _ in ()).throw(AssertionError("records as tuples")))
+    got = simulate(sc, 4, 0).kpis
+    assert all(got[k] == expected[k] or (got[k] != got[k] and expected[k] != expected[k]) for k in expected)
+
+
+def test_text_as_objects_is_the_same_frame_with_object_columns() -> None:
+    store = Columns(PlacementSpell)
+    store.add(1, 1, 1, 0.0, 3.0, "jourhem", None, "planned_move")
+    store.add(1, 1, 2, 3.0, 9.5, "familjehem", 4, "open")
+    plain, objects = store.frame(), store.frame(text_objects=True)
+    assert objects["place"].dtype == object and objects["end_reason"].dtype == object
+    pd.testing.assert_frame_equal(objects, plain, check_dtype=False)
+    assert list(objects["place"]) == ["jourhem", "familjehem"]

@@ -115,8 +115,8 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     # screening KPIs: a report taken into an open investigation needs no screening
     screened_in = in_window & ~refs.view("joined")
     end = ctx.env.now  # the end of the run-out: the cohort's cases decided by then are known
-    screen_days = np.concatenate([refs.view("screened")[screened_in] - arrived[screened_in],
-                                  [end - r.arrived for r in pending_in]])
+    screen_days = _masked_difference(refs.view("screened"), arrived, screened_in,
+                                     [end - r.arrived for r in pending_in])
     del in_window
     out["screening_days_mean"] = float(screen_days.mean()) if len(screen_days) else NAN
     out["screening_within_14d_share"] = _share_within(screen_days, sc.screening.deadline_days,
@@ -132,12 +132,12 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     open_in = [c for c in _open_cases(ctx) if t0 <= c.opened < t1]
     n_cohort = n_decided + len(open_in)
     # a case still unassigned at the end has waited at least until then (a lower bound)
-    waits = np.concatenate([inv.view("assigned")[cohort] - opened_in,
-                            [(c.assigned if c.assigned >= 0 else end) - c.opened for c in open_in]])
+    waits = _minus(inv.view("assigned")[cohort], opened_in,
+                   [(c.assigned if c.assigned >= 0 else end) - c.opened for c in open_in])
     out["investigation_wait_days_mean"] = float(waits.mean()) if n_cohort else NAN
     out["investigation_wait_days_p90"] = float(np.percentile(waits, 90)) if n_cohort else NAN
     del waits
-    days = np.concatenate([inv.view("decided")[cohort] - opened_in, [end - c.opened for c in open_in]])
+    days = _minus(inv.view("decided")[cohort], opened_in, [end - c.opened for c in open_in])
     out["investigation_days_mean"] = float(days.mean()) if n_cohort else NAN
     out["investigation_within_4m_share"] = _share_within(days, sc.investigation.deadline_days, decided=n_decided)
     del days, opened_in
@@ -176,6 +176,30 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     return out
 
 
+BLOCK = 65_536  # records at a time, where a whole column's temporary copy is not needed
+
+
+def _masked_difference(a: np.ndarray, b: np.ndarray, mask: np.ndarray, more: list[float]) -> np.ndarray:
+    """``(a - b)[mask]`` followed by ``more``, filled block by block: one array of the result's size."""
+    n = int(mask.sum())
+    out = np.empty(n + len(more))
+    at = 0
+    for first in range(0, len(mask), BLOCK):
+        part = slice(first, first + BLOCK)
+        m = mask[part]
+        k = int(m.sum())
+        np.subtract(a[part][m], b[part][m], out=out[at:at + k])
+        at += k
+    out[n:] = more
+    return out
+
+
+def _minus(a: np.ndarray, b: np.ndarray, more: list[float]) -> np.ndarray:
+    """``a - b`` (``a`` a fresh array, overwritten), then ``more``: one array of the records' size, not three."""
+    a -= b
+    return np.concatenate([a, more]) if more else a
+
+
 def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
     """Share of investigations closed in the window followed by a referral about the same child within 12 months.
 
@@ -192,9 +216,12 @@ def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
         return NAN
     pending = [(r.child, r.arrived) for r in ctx.open_screenings.values()]
     span = 1e5  # days: far beyond any run, so child x span + time sorts by child, then time
-    keys = np.concatenate([refs.view("child").astype(float) * span + refs.view("arrived"),
-                           np.array([c for c, _ in pending], dtype=float) * span
-                           + np.array([t for _, t in pending], dtype=float)])
+    keys = refs.view("child").astype(float)  # one array of every referral's key, built in place
+    keys *= span
+    keys += refs.view("arrived")
+    if pending:
+        keys = np.concatenate([keys, np.array([c for c, _ in pending], dtype=float) * span
+                               + np.array([t for _, t in pending], dtype=float)])
     keys.sort()
     d = inv.view("child")[closed].astype(float) * span + decided[closed]
     nxt = np.searchsorted(keys, d, side="right")  # first referral about the child after the decision

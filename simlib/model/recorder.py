@@ -179,9 +179,17 @@ class Columns:
         values.flags.writeable = False
         return values
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, text_objects: bool = False) -> pd.DataFrame:
+        """The records as a DataFrame; ``text_objects`` keeps text columns as Python objects.
+
+        pandas 3 makes a text column a pyarrow-backed string array, held in pyarrow's
+        own memory pool (not returned to the system, not seen by tracemalloc): the
+        KPIs ask for objects, so a long run's peak does not grow by it.
+        """
         self._flush()
-        data = {name: self._values(i) for i, name in enumerate(self.kind._fields)}
+        data = {name: (pd.Series(self._values(i), dtype=object)
+                       if text_objects and isinstance(self.columns[i], _Text) else self._values(i))
+                for i, name in enumerate(self.kind._fields)}
         return pd.DataFrame(data, columns=list(self.kind._fields))
 
     def __len__(self) -> int:

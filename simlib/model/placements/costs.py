@@ -48,7 +48,8 @@ def cost_kpis(
     cfg = system.cfg
     span = t1 - t0
     years = span / YEAR
-    by_kind = pd.Series(days_in, index=spells["place"].to_numpy()).groupby(level=0).sum()
+    # the places as Python objects: a pandas 3 string index lives in pyarrow's memory pool
+    by_kind = pd.Series(days_in, index=pd.Index(spells["place"].to_numpy(), dtype=object)).groupby(level=0).sum()
     days = {kind: float(by_kind.get(kind, 0.0)) for kind in (*SHARE_TYPES, "jourhem_purchased")}
     total = float(days_in.sum())
     out: dict[str, float] = {}

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.model.placements.costs import FAMILY_HOMES, cost_kpis
+from simlib.model.recorder import Columns
 from simlib.model.units import YEAR
 from simlib.model.records import (
     Breakdown,
@@ -58,6 +59,7 @@ from simlib.model.records import (
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
+    from simlib.model.recorder import Recorder
     from simlib.model.placements.system import PlacementSystem
 
 
@@ -109,7 +111,7 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     if span <= 0:
         return out
     years = span / YEAR
-    spells = rec.frame(PlacementSpell)
+    spells = _records(rec, PlacementSpell).frame(text_objects=True)
     start, end = spells["start"].to_numpy(float), spells["end"].to_numpy(float)
     days_in = _overlap(start, end, t0, t1)
     child_years = float(days_in.sum()) / YEAR
@@ -118,7 +120,7 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     starts_in = (start >= t0) & (start < t1)
     out["placement_moves_per_child_year"] = per_child_year(int((starts_in & (spells["placement"] > 1)).sum()))
 
-    bd = np.array([e.time for e in rec.of(Breakdown)], dtype=float)
+    bd = _records(rec, Breakdown).view("time")
     n_bd = int(((bd >= t0) & (bd < t1)).sum())
     out["breakdowns_per_year"] = n_bd / years
     out["breakdowns_per_child_year"] = per_child_year(n_bd)
@@ -128,58 +130,84 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     counts = before.reindex(present).fillna(0)
     out["children_3plus_placements_share"] = float((counts >= 3).mean()) if len(counts) else NAN
 
-    out.update(visit_kpis(rec.frame(VisitRecord), spells, t0, t1, child_years, system.cfg.visits_per_year))
+    out.update(visit_kpis(_records(rec, VisitRecord), spells, t0, t1, child_years, system.cfg.visits_per_year))
 
-    needs = rec.frame(PlacementNeed)
-    needs = needs[(needs["time"] >= t0) & (needs["time"] < t1)]
-    home_needs = needs.loc[needs["kind"] == "familjehem", "emergency"]
-    out["emergency_placement_share"] = float(home_needs.mean()) if len(home_needs) else NAN
-    out["placements_started_per_year"] = float(needs["why"].isin(ENTRIES).sum()) / years
-    out["acute_placements_per_year"] = float((needs["why"] == "acute").sum()) / years
+    needs = _records(rec, PlacementNeed)
+    time = needs.view("time")
+    in_window = (time >= t0) & (time < t1)
+    del time
+    kind, why = needs.column("kind")[in_window], needs.column("why")[in_window]
+    home_needs = needs.view("emergency")[in_window][kind == "familjehem"]
+    # the mean as pandas takes it (the frame's column did), so the number stays the same
+    out["emergency_placement_share"] = float(pd.Series(home_needs).mean()) if len(home_needs) else NAN
+    out["placements_started_per_year"] = float(np.isin(why, ENTRIES).sum()) / years
+    out["acute_placements_per_year"] = float((why == "acute").sum()) / years
+    del in_window, kind, why, home_needs
 
     ended = spells[(end >= t0) & (end < t1) & spells["place"].isin(FAMILY_HOMES) & (spells["end_reason"] != "open")]
     out["family_home_breakdown_share"] = float((ended["end_reason"] == "breakdown").mean()) if len(ended) else NAN
-    out["re_entry_2y_share"] = _re_entry_share(rec.frame(CareEpisode), t0, t1, system.env.now)
+    out["re_entry_2y_share"] = _re_entry_share(_records(rec, CareEpisode).frame(text_objects=True), t0, t1, system.env.now)
     out["children_in_care_per_year"] = _children_per_year(spells, start, end, t0, t1)
     out.update(cost_kpis(system, spells, days_in, t0, t1))
     placed = out["children_in_care_per_year"]
     out["placement_cost_sek_per_placed_child"] = out["placement_cost_sek_per_year"] / placed if placed > 0 else NAN
 
-    ch = np.array([e.time for e in rec.of(PlacementCaseworkerChange)], dtype=float)
+    ch = _records(rec, PlacementCaseworkerChange).view("time")
     out["placement_caseworker_changes_per_child_year"] = per_child_year(int(((ch >= t0) & (ch < t1)).sum()))
 
-    in_home = rec.frame(InHomeSpell)
-    ih_days = _overlap(in_home["start"].to_numpy(float), in_home["end"].to_numpy(float), t0, t1)
+    in_home = _records(rec, InHomeSpell)
+    ih_days = _overlap(in_home.view("start"), in_home.view("end"), t0, t1)
     out["in_home_active_mean"] = float(ih_days.sum()) / span
     return out
 
 
+def _records(rec: Recorder, kind: type) -> Columns:
+    """The column store of one kind of record (an empty one if none happened)."""
+    store = rec.events.get(kind)
+    return store if store is not None else Columns(kind)
+
+
 def visit_kpis(
-    visits: pd.DataFrame, spells: pd.DataFrame, t0: float, t1: float, child_years: float, required: float
+    visits: Columns, spells: pd.DataFrame, t0: float, t1: float, child_years: float, required: float
 ) -> dict[str, float]:
-    """Visits made on time, visits per child-year, and the share of children with enough visits a year."""
-    done = visits["done"].astype(bool)
-    due = visits[(visits["due"] >= t0) & (visits["due"] < t1)]
-    made = visits[done & (visits["made"] >= t0) & (visits["made"] < t1)]
+    """Visits made on time, visits per child-year, and the share of children with enough visits a year.
+
+    Reads the visit records' columns (``visits``, a ``Columns`` of ``VisitRecord``)
+    without a frame of every visit (memory flat in the horizon); the shares are
+    counts over counts, as the frame's means were.
+    """
+    done = visits.view("done")
+    due = visits.view("due")
+    due_in = (due >= t0) & (due < t1)
+    n_due = int(due_in.sum())
+    on_time = int((done & (visits.view("pushed_back") == 0))[due_in].sum())
+    del due, due_in
+    made = visits.view("made")
+    made_in = done & (made >= t0) & (made < t1)
     out = {
-        "visits_done_share": float((due["done"].astype(bool) & (due["pushed_back"] == 0)).mean()) if len(due) else NAN,
-        "visits_per_child_year": len(made) / child_years if child_years > 0 else NAN,
+        "visits_done_share": on_time / n_due if n_due else NAN,
+        "visits_per_child_year": int(made_in.sum()) / child_years if child_years > 0 else NAN,
     }
+    child, episode = visits.view("child"), visits.view("episode")
     episodes = spells.groupby(["child", "episode"]).agg(start=("start", "min"), end=("end", "max"))
-    made_all = visits[done]
     whole, enough = 0, 0
     for k in range(int((t1 - t0) // YEAR + 1e-9)):
         a, b = t0 + k * YEAR, t0 + (k + 1) * YEAR
         through = episodes[(episodes["start"] <= a) & (episodes["end"] >= b)]
         if not len(through):
             continue
-        in_year = made_all[(made_all["made"] >= a) & (made_all["made"] < b)]
-        counts = in_year.groupby(["child", "episode"]).size().reindex(through.index, fill_value=0)
+        in_year = done & (made >= a) & (made < b)
+        made_in_year = pd.DataFrame({"child": child[in_year], "episode": episode[in_year]})
+        counts = made_in_year.groupby(["child", "episode"]).size().reindex(through.index, fill_value=0)
         whole += len(counts)
         enough += int((counts >= required).sum())
     out["visits_4plus_share"] = enough / whole if whole and required > 0 else NAN
-    out["visits_per_family_home_child_year"] = _family_home_visit_rate(made, spells, t0, t1)
+    made_frame = pd.DataFrame({"child": child[made_in], "episode": episode[made_in], "made": made[made_in]})
+    out["visits_per_family_home_child_year"] = _family_home_visit_rate(made_frame, spells, t0, t1)
     return out
+
+
+MERGE_ROWS = 8192  # visits matched to their stays at a time (memory: the match is row by row)
 
 
 def _family_home_visit_rate(made: pd.DataFrame, spells: pd.DataFrame, t0: float, t1: float) -> float:
@@ -194,9 +222,13 @@ def _family_home_visit_rate(made: pd.DataFrame, spells: pd.DataFrame, t0: float,
         return NAN
     stays = homes[["child", "episode", "start", "end"]].sort_values("start")
     when = made[["child", "episode", "made"]].sort_values("made")
-    hit = pd.merge_asof(when, stays, left_on="made", right_on="start", by=["child", "episode"])
-    inside = (hit["made"] >= hit["start"]) & (hit["made"] <= hit["end"])
-    return float(inside.sum()) / years
+    # each visit's match depends only on the stays, so the visits go through in blocks
+    inside = 0
+    for first in range(0, len(when), MERGE_ROWS):
+        hit = pd.merge_asof(when.iloc[first:first + MERGE_ROWS], stays, left_on="made", right_on="start",
+                            by=["child", "episode"])
+        inside += int(((hit["made"] >= hit["start"]) & (hit["made"] <= hit["end"])).sum())
+    return float(inside) / years
 
 
 def _re_entry_share(episodes: pd.DataFrame, t0: float, t1: float, run_end: float) -> float:

@@ -73,7 +73,9 @@ def caseworker_changes_per_child_year(ctx: SimContext, t0: float, t1: float) -> 
     d0, d1 = float(weekly["day"].iloc[i0]), float(weekly["day"].iloc[i1])
     cols = [c for c in weekly.columns if c.startswith(OPEN_CASE_DAYS_PREFIX)]
     child_days = sum(float(weekly[c].iloc[i1] - weekly[c].iloc[i0]) for c in cols)
-    changes = sum(1 for ev in ctx.recorder.of(CaseworkerChange) if d0 <= ev.time < d1)
+    store = ctx.recorder.events.get(CaseworkerChange)
+    times = store.view("time") if store is not None else np.empty(0)
+    changes = int(((times >= d0) & (times < d1)).sum())  # a view of the records' times, no tuple each
     return changes / (child_days / YEAR) if child_days > 0 else float("nan")
 
 
