@@ -302,7 +302,7 @@ class Weekly:
 
 def _compact(value: Any) -> Any:
     """A list of floats (time at each caseload level) as a float64 array: 8 bytes a value."""
-    if type(value) is list and all(type(v) is float for v in value):
+    if type(value) is list and set(map(type, value)) <= {float}:  # every value a float (checked in C)
         return array("d", value)
     return value
 
