@@ -16,11 +16,12 @@ from typing import Any
 
 import simpy
 from simpy.core import BoundClass
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, Event, Timeout
 
 # Events due this many days after the run's last instant are not queued; the margin
 # keeps a timer computed as "the end" (now + (end - now), rounded up) in the queue.
 END_MARGIN = 1.0
+_new_timeout = Timeout.__new__
 
 
 class RunEnvironment(simpy.Environment):
@@ -47,6 +48,26 @@ class RunEnvironment(simpy.Environment):
         for name, attr in vars(simpy.Environment).items():
             if type(attr) is BoundClass:
                 setattr(self, name, getattr(self, name))
+
+    def timeout(self, delay: float, value: Any = None) -> Timeout:
+        """``simpy.Environment.timeout``: the same event, queued the same way, in one Python call.
+
+        SimPy's takes two (``Timeout.__init__``, then ``schedule``), and timers are most
+        of the model's events; what they set and queue is copied here as it is.
+        """
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = _new_timeout(Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        at = self._now + delay
+        if at > self.end + END_MARGIN and delay > 0:  # never fires (see schedule)
+            return event
+        heappush(self._queue, (at, NORMAL, next(self._eid), event))
+        return event
 
     def schedule(self, event: Event, priority: Any = NORMAL, delay: Any = 0) -> None:
         at = self._now + delay
