@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import ClassVar
 
 from simlib.scenario.schema import Calendar
 
@@ -32,6 +33,7 @@ class ContinuousCalendar:
     """Every day is the same; working time equals the clock (textbook mode)."""
 
     workdays_per_week: float = 7.0
+    working_time_is_clock: ClassVar[bool] = True  # callers may skip the two maps below
 
     def work_time(self, t: float) -> float:
         return t

@@ -135,8 +135,10 @@ class Caseworker:
         pace: float = float("inf"),
     ) -> None:
         self.env = ctx.env
-        self.work_time = ctx.calendar.work_time  # bound once: called on every change
-        self.clock_time = ctx.calendar.clock_time
+        # bound once: called on every change; None where working time is the clock (no call at all)
+        plain = getattr(ctx.calendar, "working_time_is_clock", False)
+        self.work_time: Callable[[float], float] | None = None if plain else ctx.calendar.work_time
+        self.clock_time: Callable[[float], float] | None = None if plain else ctx.calendar.clock_time
         self.due = INF  # clock time of the pending timer (INF: none)
         self.wid = wid
         self.role = role
@@ -190,7 +192,8 @@ class Caseworker:
             if self.capacity > 0.0:  # caseload means: staff at work
                 team.level_time_work[n] += dt
         self.last_clock = now
-        w = self.work_time(now)
+        work_time = self.work_time
+        w = now if work_time is None else work_time(now)
         lw = self.last_work_time
         if w != lw:
             if n:  # rate(), inlined: the same operations
@@ -217,7 +220,8 @@ class Caseworker:
         target = self.last_work_time + max(first - self.virtual, 0.0) / r
         env = self.env
         now = env._now
-        due = self.clock_time(target)
+        clock_time = self.clock_time
+        due = target if clock_time is None else clock_time(target)
         due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
