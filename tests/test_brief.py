@@ -259,3 +259,20 @@ def test_pdf_prints_with_headless_chromium(comparison, tmp_path):
     pdf = print_pdf(html, tmp_path / "brief.pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
+
+
+def test_enum_values_of_every_bundled_scenario_are_named_in_both_languages():
+    # the Swedish brief showed cap modes and distribution kinds in English ("none -> hard")
+    import glob
+
+    from simlib.presentation import i18n
+    from simlib.presentation.brief.data import model_values, show_value
+    from simlib.scenario import load
+
+    values = {v for f in glob.glob(str(ROOT / "scenarios" / "**" / "*.yaml"), recursive=True)
+              for v in model_values(load(f).scenario).values() if isinstance(v, str)}
+    assert {"hard", "none", "lognormal", "working_days"} <= values
+    for v in values:
+        assert i18n.has(f"value.{v}"), v
+    assert show_value("hard", "sv") == "hårt" and show_value("none", "sv") == "inget"
+    assert show_value("working_days", "en") == "working days"

@@ -42,7 +42,7 @@ def model_values(scenario: Scenario) -> dict[str, Any]:
 
 
 def show_value(value: Any, lang: str) -> str:
-    """A parameter value in the language's conventions (decimal comma, ja/nej)."""
+    """A parameter value in the language's conventions (decimal comma, ja/nej, named enum values)."""
     if value is None:
         return t("lang.none", lang)
     if isinstance(value, bool):
@@ -55,6 +55,8 @@ def show_value(value: Any, lang: str) -> str:
         return i18n.fmt_number(value, lang, decimals)
     if isinstance(value, (list, tuple)):
         return "[" + ("; " if lang == "sv" else ", ").join(show_value(v, lang) for v in value) + "]"
+    if isinstance(value, str) and i18n.has(f"value.{value}"):
+        return t(f"value.{value}", lang)  # enum values (cap modes, distributions) in the brief's language
     return str(value)
 
 
