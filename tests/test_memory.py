@@ -122,3 +122,41 @@ def test_text_as_objects_is_the_same_frame_with_object_columns() -> None:
     assert objects["place"].dtype == object and objects["end_reason"].dtype == object
     pd.testing.assert_frame_equal(objects, plain, check_dtype=False)
     assert list(objects["place"]) == ["jourhem", "familjehem"]
+
+
+def test_child_numbers_are_those_a_dict_of_every_child_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over 22 years children age out: their counts go, and no number a child-keyed stream gets changes."""
+    from simlib.model import children
+
+    shadows: list[tuple[children.ChildNumbers, dict[int, int]]] = []
+    original = children.ChildNumbers.next
+
+    def checked(self: children.ChildNumbers, child: int, age: float) -> int:
+        everyone = next((d for s, d in shadows if s is self), None)
+        if everyone is None:
+            everyone = {}
+            shadows.append((self, everyone))
+        everyone[child] = everyone.get(child, 0) + 1
+        number = original(self, child, age)
+        assert number == everyone[child], (child, age)
+        return number
+
+    from simlib.model import placements
+    from simlib.model.placements import entries as entries_module
+
+    systems: list[placements.PlacementSystem] = []
+    install = placements.install
+    monkeypatch.setattr(placements, "install", lambda ctx: systems.append(install(ctx)) or systems[-1])
+    monkeypatch.setattr(entries_module, "SWEEP_MIN", 16)
+    monkeypatch.setattr(children.ChildNumbers, "next", checked)
+    simulate(load_scenario("baseline", ["horizon.years=22"]), 11, 0)
+    assert len(shadows) == 3  # care episodes, in-home spells, failure-demand referrals
+    for numbers, everyone in shadows:
+        assert len(numbers) < 0.7 * len(everyone), "children past 18 keep their counts"
+    # the in-home draws of reports that got no case of their own (taken into another) are swept
+    entries = systems[0].entries
+    assert entries.sweep_at > 16 and len(entries.in_home_draws) < entries.sweep_at
+    ctx = systems[0].ctx
+    live = [ref for key, (ref, _) in entries.in_home_draws.items()
+            if key in ctx.open_screenings or getattr(ctx.open_cases.get(ref.child), "referral", None) is ref]
+    assert len(entries.in_home_draws) - len(live) < entries.sweep_at // 2 + 16

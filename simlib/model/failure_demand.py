@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from simlib.model.children import ChildNumbers
 from simlib.model.referrals import Referral
 from simlib.model.schedule import call_in
 from simlib.model.units import YEAR
@@ -40,14 +41,14 @@ def install(ctx: SimContext, on_referral: Callable[[Referral], None], horizon: f
     ctx.kpi_providers.append(kpis)
     if share <= 0.0:
         return
-    counts: dict[int, int] = {}
+    counts = ChildNumbers(ctx)  # each child's failure-demand referrals so far (keys its stream)
 
     def on_decision(case: Case) -> None:
         ref = case.referral
         if not ref.rereferral_u < share * (1.0 - case.quality):
             return
         child = ref.child
-        number = counts[child] = counts.get(child, 0) + 1
+        number = counts.next(child, ref.age + (ctx.env.now - ref.arrived) / YEAR)
         rng = ctx.child_rng("rereferral", child, number)
         delay = float(rng.uniform(0.0, YEAR))  # some time within the next 12 months
         when = ctx.env.now + delay

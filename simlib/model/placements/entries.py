@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from simlib.model.placements.child import Child
 
 
+SWEEP_MIN = 256  # kept in-home draws before the first sweep (then twice what a sweep keeps)
+
+
 class Entries:
     """The acute path and re-entry; ``enter_care(cid, age, why)`` places a child."""
 
@@ -64,6 +67,7 @@ class Entries:
         self.in_home_months = draws(partial(ctx.scenario.in_home.months.sample_many, in_home))
         self.in_home_uniform = draws(in_home.random)
         self.in_home_draws: dict[int, tuple[Referral, tuple[float, float, float]]] = {}
+        self.sweep_at = SWEEP_MIN  # sweep the kept draws when there are this many
 
     def on_referral(self, ref: Referral) -> None:
         """Immediate protection: place the child now, before any investigation."""
@@ -74,11 +78,31 @@ class Entries:
             return
         if self.screening and not ref.opens:
             return
+        if len(self.in_home_draws) >= self.sweep_at:
+            self._sweep()
         self.in_home_draws[id(ref)] = (ref, support)  # for the decision on this report's case
         acute = self.cfg.acute
         share = acute.share_of_placed if ref.outcome_u >= self.placed_from else acute.share_of_not_placed
         if u < share and self.enter_care(cid, ref.age, why="acute") is not None:
             self.ctx.urgent_children.add(cid)  # its investigation opens urgent (investigation.py)
+
+    def _sweep(self) -> None:
+        """Drop the draws of reports whose case will never be decided.
+
+        A report that was taken into another open investigation, or whose screening
+        closed it, has no case of its own, so its draws were never taken and stayed
+        for the whole run. Between events every earlier report is either still in
+        screening, the report of its child's open case, or done; only the first two
+        can still be decided.
+        """
+        ctx = self.ctx
+        keep = {}
+        for key, (ref, support) in self.in_home_draws.items():
+            case = ctx.open_cases.get(ref.child)
+            if key in ctx.open_screenings or (case is not None and case.referral is ref):
+                keep[key] = (ref, support)
+        self.in_home_draws = keep
+        self.sweep_at = max(SWEEP_MIN, 2 * len(keep))
 
     def take_in_home_draws(self, ref: Referral) -> tuple[float, float, float] | None:
         """The in-home draws of the report that opened a case (None if it was not kept)."""

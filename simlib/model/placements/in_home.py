@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from simlib.model.children import ChildNumbers
 from simlib.model.units import DAYS_PER_MONTH, YEAR
 from simlib.model.records import InHomeSpell
 
@@ -42,7 +43,7 @@ class InHomeSupport:
         self.env = ctx.env
         self.cfg = ctx.scenario.in_home
         self.child_rng = ctx.child_rng
-        self.spells: dict[int, int] = {}  # child -> in-home spells so far (keys its stream)
+        self.spells = ChildNumbers(ctx)  # child -> in-home spells so far (keys its stream)
         self.log = ctx.recorder.log
         self.active: dict[int, Spell] = {}
         self.ends: list[tuple[float, int, Spell]] = []  # heap of plain ends, to settle lazily
@@ -73,7 +74,7 @@ class InHomeSupport:
     def start(self, cid: int, age: float, draws: tuple[float, float, float] | None = None) -> None:
         """Support starts now; ``draws`` (months, escalation uniform, its time uniform) come with the report."""
         cfg = self.cfg
-        self.spells[cid] = number = self.spells.get(cid, 0) + 1
+        number = self.spells.next(cid, age)
         if draws is None:  # no report behind it: the child's own stream (CRN)
             rng = self.child_rng("in_home", cid, number)
             draws = (cfg.months.sample(rng), rng.random(), rng.random())

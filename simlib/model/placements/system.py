@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simlib.model.caseworker import INF, Job
+from simlib.model.children import ChildNumbers
 from simlib.model.placements.child import EMERGENCY_KINDS, PLACE_KINDS, TEEN_AGE, Child
 from simlib.model.placements.entries import Entries
 from simlib.model.placements.in_home import InHomeSupport
@@ -107,7 +108,8 @@ class PlacementSystem:
         self.in_care: dict[int, Child] = {}
         self.in_home = InHomeSupport(ctx, after=self.after, enter_care=self.enter_care)
         self.entries = Entries(ctx, enter_care=self.enter_care, in_care=self.in_care, after=self.after)
-        self.episodes: dict[int, int] = {}
+        # each child's care episodes so far, while it can still enter care (keys its streams)
+        self.episodes = ChildNumbers(ctx, self.cfg.age_out_years)
         self.base_hazard = self.cfg.breakdown_per_year / YEAR
         factors = self.cfg.breakdown_factors
         self.place_factor = {k: factors.emergency for k in EMERGENCY_KINDS} | {
@@ -180,8 +182,7 @@ class PlacementSystem:
         if age >= cfg.age_out_years:
             return None  # too old for care by the time of the decision
         now = self.env.now
-        episode = self.episodes.get(cid, 0) + 1
-        self.episodes[cid] = episode
+        episode = self.episodes.next(cid, age)
         rng = self.ctx.child_rng("care", cid, episode)  # the child's own draws (CRN)
         mix = cfg.mix_teen if age >= TEEN_AGE else cfg.mix_under_13
         if why == "initial":

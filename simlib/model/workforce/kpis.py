@@ -18,6 +18,7 @@ denominator; ``investigation_unassigned_time_share`` reports it separately).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,8 @@ class Ledger:
 
     def __init__(self, t0: float) -> None:
         self.counters = {name: TimeWeighted(t0) for name in COUNTERS}
-        self.snaps: dict[float, dict[str, float]] = {}
+        # weekly snapshots of the areas, in COUNTERS order (an array: 8 bytes a value, not a dict of floats)
+        self.snaps: dict[float, array[float]] = {}
         self.leaves: list[float] = []
         self.hires: list[float] = []
         self.mentoring_fte = 0.0  # FTE share of a mentor's time per mentee
@@ -106,7 +108,11 @@ class Ledger:
         return {name: c.area_at(now) for name, c in self.counters.items()}
 
     def snapshot(self, now: float) -> None:
-        self.snaps[now] = self.areas(now)
+        self.snaps[now] = array("d", [c.area_at(now) for c in self.counters.values()])
+
+    def _snap(self, t: float) -> dict[str, float] | None:
+        snap = self.snaps.get(t)
+        return dict(zip(COUNTERS, snap, strict=True)) if snap is not None else None
 
     def window(self, t0: float, t1: float) -> dict[str, float]:
         """Areas accumulated in [t0, t1]; t0 is a weekly sample day, t1 the window's end.
@@ -114,8 +120,8 @@ class Ledger:
         t1 is sampled too (the horizon's snapshot); after it the run may go on (the
         run-out), so the areas at t1 are the snapshot's, not today's.
         """
-        a1 = self.snaps.get(t1) or self.areas(t1)
-        a0 = self.snaps.get(t0)
+        a1 = self._snap(t1) or self.areas(t1)
+        a0 = self._snap(t0)
         if a0 is None:  # t0 not sampled (run stopped before any sample): count from 0
             a0 = {name: 0.0 for name in COUNTERS}
         return {name: a1[name] - a0[name] for name in COUNTERS}
