@@ -142,6 +142,18 @@ def test_scaled_units_have_at_least_the_base_posts_per_child(children):
     assert nat.unit_posts(base, 1.0) == posts
 
 
+def test_small_units_bridge_vacancies_with_consultants_and_big_ones_keep_todays_rules():
+    # without it 79 of 290 municipalities (all under 8 500 children) had an unstable baseline run
+    base = load_scenario("baseline")
+    tiny = nat.scale_scenario(base, 1473)
+    posts = sum(rules.funded_posts(tiny).values())
+    assert posts < nat.SMALL_UNIT_POSTS and tiny.staff.freeze_on_overrun is False
+    assert tiny.staff.consultants.max_share * posts >= 3 - 1e-9  # one consultant per role
+    big = nat.scale_scenario(base, 43000)
+    assert big.staff.freeze_on_overrun == base.staff.freeze_on_overrun
+    assert big.staff.consultants.max_share == base.staff.consultants.max_share
+
+
 def test_each_municipality_has_its_own_seed_the_same_in_every_call():
     seeds = {nat.municipality_seed(2024, c) for c in nat.load_municipalities()["code"]}
     assert len(seeds) == 290

@@ -24,6 +24,24 @@ price are not biased by it. Small units also share cover across roles: at
 least ``MIN_POSTS`` people can do intake and investigations, so one absence
 does not stop a role.
 
+Small units bridge vacancies with consultants. With two investigators, one
+leaver halves the role; at today's budget rule (a hiring freeze when the
+year's forecast overruns, consultants for at most 10% of posts) the post
+stays empty for months, the other investigator carries 40-90 cases and the
+overload spiral does the rest: in a national run with only the rules above,
+79 of 290 municipalities, all with under 8 500 children, had an unstable
+baseline replication (Hällefors, 1 473 children, in 3 of 3). Small
+municipalities do not leave their only investigator's post empty: they buy
+socionomkonsulter beyond the budget (Härjedalen ~20 MSEK over a few years,
+Jämtlands Tidning 2019; Hultsfred 65 MSEK, Vimmerby Tidning 2024;
+sweden-figures section 5). So a unit of fewer than ``SMALL_UNIT_POSTS`` posts
+(about 10 000 children) may bring in a consultant for a vacancy in every role
+(``staff.consultants.max_share`` at least one post per role) and is not held
+to the hiring freeze (``staff.freeze_on_overrun`` off); what that costs is in
+its ``cost_sek_per_year``, in every scenario alike (Hällefors with this cover:
+3 of 3 replications stable, 4-month share 0.65-0.79, consultants 6-8% of
+staff time).
+
 Seeds. Municipality m runs replications 0..reps-1 with its own base seed
 (``municipality_seed``: the run's seed and the SCB code), the same in every
 scenario: common random numbers within a municipality, independent
@@ -61,6 +79,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 MUNICIPALITIES = DATA / "municipalities.csv"
 GROUPS = DATA / "municipality_groups.csv"
 MIN_POSTS = {"intake": 2, "investigation": 2, "placement": 1}
+SMALL_UNIT_POSTS = 25  # below this a unit covers a vacancy with a consultant whatever the budget year
 TASK_SECONDS = 5.0  # work per task: seconds, not milliseconds
 EXTENSIVE, INTENSIVE, aggregate = sums.EXTENSIVE, sums.INTENSIVE, sums.aggregate
 
@@ -82,6 +101,15 @@ def unit_posts(scenario: Scenario, k: float) -> dict[str, int]:
     return scaled_posts(scenario, k, MIN_POSTS)
 
 
+def small_unit_cover(scenario: Scenario, posts: dict[str, int]) -> dict[str, object]:
+    """Consultant cover for a unit of fewer than ``SMALL_UNIT_POSTS`` posts (module docstring)."""
+    total = sum(posts.values())
+    if total >= SMALL_UNIT_POSTS or not scenario.staff.dynamics:
+        return {}
+    share = max(scenario.staff.consultants.max_share, len(posts) / total)
+    return {"staff.consultants.max_share": min(share, 1.0), "staff.freeze_on_overrun": False}
+
+
 def scale_scenario(scenario: Scenario, children: float, name: str | None = None) -> Scenario:
     """The scenario resized to a municipality with ``children`` children aged 0-17.
 
@@ -91,11 +119,13 @@ def scale_scenario(scenario: Scenario, children: float, name: str | None = None)
     """
     k = children / scenario.municipality.children_0_17
     pl = scenario.placements
+    posts = unit_posts(scenario, k)
     changes: dict[str, object] = {
         "municipality.children_0_17": max(1, round(children)),
         "municipality.population": max(1, round(scenario.municipality.population * k)),
         "referrals.per_year": scenario.referrals.per_year * k,
-        **budget_for_posts(scenario, unit_posts(scenario, k)),
+        **budget_for_posts(scenario, posts),
+        **small_unit_cover(scenario, posts),
         "placements.initial_in_care": round(pl.initial_in_care * k),
         "placements.foster_homes.initial": round(pl.foster_homes.initial * k),
         "placements.foster_homes.recruited_per_year": pl.foster_homes.recruited_per_year * k,
