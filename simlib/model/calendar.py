@@ -9,7 +9,7 @@ ticks. In ``continuous`` mode working time is the clock itself.
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, bisect_right
 import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
@@ -17,6 +17,7 @@ from typing import ClassVar
 from simlib.scenario.schema import Calendar
 
 DAYS_PER_YEAR = 365
+INF = float("inf")
 # month index (0-11) of each day of a 365-day year; day 0 = 1 January
 _MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 MONTH_STARTS = tuple(sum(_MONTH_LENGTHS[:m]) for m in range(12))
@@ -25,7 +26,7 @@ MONTH_STARTS = tuple(sum(_MONTH_LENGTHS[:m]) for m in range(12))
 def month_of(t: float) -> int:
     """Month index 0-11 of a clock time, with 365-day years (MODEL.md conventions)."""
     day = int(t) % DAYS_PER_YEAR
-    return bisect.bisect_right(MONTH_STARTS, day) - 1
+    return bisect_right(MONTH_STARTS, day) - 1
 
 
 @dataclass(frozen=True)
@@ -86,19 +87,21 @@ class WorkingDaysCalendar:
 
     def work_time(self, t: float) -> float:
         day = int(t)
-        if day >= len(self.weights):
-            raise ValueError(f"time {t} beyond the calendar ({len(self.weights)} days)")
-        return self.cumulative[day] + self.weights[day] * (t - day)
+        try:  # (a caseworker calls this on every change: no length check before the lookup)
+            return self.cumulative[day] + self.weights[day] * (t - day)
+        except IndexError:
+            raise ValueError(f"time {t} beyond the calendar ({len(self.weights)} days)") from None
 
     def clock_time(self, w: float) -> float:
         """Earliest clock time at which cumulative working time reaches ``w``."""
         cum = self.cumulative
-        day = bisect.bisect_left(cum, w) - 1
+        day = bisect_left(cum, w) - 1
         if day < 0:
             return 0.0
-        if day >= len(self.weights):
-            return float("inf")  # completes after the calendar (and the run) ends: no timer needed
-        return day + (w - cum[day]) / self.weights[day]
+        weights = self.weights
+        if day >= len(weights):
+            return INF  # completes after the calendar (and the run) ends: no timer needed
+        return day + (w - cum[day]) / weights[day]
 
     @property
     def working_days_per_year(self) -> float:
