@@ -61,9 +61,11 @@ def check_run_options(
         raise UserError(f"--years: must be above 0 and at most 100, got {years:g}")
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise UserError(f"--seed: must be from 0 to {MAX_SEED} (a 64-bit seed), got {seed}")
-    cores = os.cpu_count() or 1
+    from simlib.experiments.parallel import default_jobs
+
+    cores = default_jobs()  # the cores this process may use (a container's or taskset's share)
     if jobs > cores:
-        typer.echo(f"warning: --jobs {jobs} is more than the {cores} cores of this machine; "
+        typer.echo(f"warning: --jobs {jobs} is more than the {cores} cores this process may use; "
                    "extra processes only share them", err=True)
 
 
