@@ -160,3 +160,21 @@ def test_child_numbers_are_those_a_dict_of_every_child_gives(monkeypatch: pytest
     live = [ref for key, (ref, _) in entries.in_home_draws.items()
             if key in ctx.open_screenings or getattr(ctx.open_cases.get(ref.child), "referral", None) is ref]
     assert len(entries.in_home_draws) - len(live) < entries.sweep_at // 2 + 16
+
+
+@pytest.mark.parametrize("name", ["baseline", "policy/cap-12"])
+def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: str) -> None:
+    from simlib.experiments.replications import run_replication
+
+    sc = load_scenario(name, ["horizon.years=3"])
+    full = simulate(sc, 8, 1)
+    lean = simulate(sc, 8, 1, records="kpis")
+    assert list(lean.kpis) == list(full.kpis)
+    assert all(lean.kpis[k] == v or (v != v and lean.kpis[k] != lean.kpis[k]) for k, v in full.kpis.items())
+    pd.testing.assert_frame_equal(lean.series, full.series)
+    kpis, _series = run_replication(sc, 8, 1)  # a run for its KPIs is a lean one
+    assert kpis.set_index("kpi")["value"].to_dict().keys() == full.kpis.keys()
+    assert np.array_equal(lean.recorder.referrals.view("screened"), full.recorder.referrals.view("screened"))
+    with pytest.raises(KeyError, match="lean recorder"):
+        lean.recorder.investigation_frame()
+    assert len(lean.recorder.investigations) == len(full.recorder.investigations)

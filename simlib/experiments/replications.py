@@ -96,7 +96,8 @@ def run_replication(
     ``warmup_days`` imposes a warm-up cut (a comparison's common one, see paired.py);
     ``on_progress`` hears the simulated fraction done each week (progress bars).
     """
-    out = simulate(scenario, seed, replication, warmup_days, on_progress=on_progress)
+    # only KPIs and the weekly series leave: the records keep only what the KPIs read
+    out = simulate(scenario, seed, replication, warmup_days, on_progress=on_progress, records="kpis")
     name, digest = scenario.name, scenario_hash(scenario)
     kpis = pd.DataFrame(
         [(name, digest, replication, seed, k, float(v)) for k, v in out.kpis.items()], columns=KPI_COLUMNS

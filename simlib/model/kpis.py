@@ -28,11 +28,17 @@ if TYPE_CHECKING:
     from simlib.model.context import SimContext
 
 from simlib.model import kpi_registry
+from simlib.model.records import InvestigationRecord, ReferralRecord
 from simlib.model.units import YEAR
 from simlib.scenario.rules import cap_rule
 from simlib.scenario.schema import Scenario
 
 NAN = float("nan")
+# The fields of the two big record kinds that the KPIs read (``Recorder.lean`` keeps only these)
+KPI_RECORD_FIELDS: dict[type, tuple[str, ...]] = {
+    ReferralRecord: ("arrived", "child", "screened", "joined"),
+    InvestigationRecord: ("opened", "assigned", "decided", "heard", "rushed", "quality", "child"),
+}
 # A case closed *at* its deadline (rushed, or done the same instant) is on time;
 # opened + deadline - opened is not always exactly the deadline in floating point.
 ON_TIME_SLACK = 1e-9

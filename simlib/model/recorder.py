@@ -73,6 +73,24 @@ class _Text:
             if self.words else np.array([], dtype=object)
 
 
+class _Dropped:
+    """A column a lean recorder does not keep (``Recorder.lean``): its values are let go."""
+
+    __slots__ = ()
+
+    def append(self, value: Any) -> None:
+        pass
+
+    def extend(self, values: Any) -> None:
+        pass
+
+    def __delitem__(self, index: slice) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return 0
+
+
 class Columns:
     """The records of one kind, column by column; appending a record stores its values, not the tuple.
 
@@ -87,7 +105,7 @@ class Columns:
 
     __slots__ = ("columns", "dtypes", "kind", "pending", "size", "width")
 
-    def __init__(self, kind: type) -> None:
+    def __init__(self, kind: type, keep: tuple[str, ...] | None = None) -> None:
         self.kind = kind
         hints = getattr(kind, "__annotations__", {})
         self.columns: list[Any] = []
@@ -95,7 +113,10 @@ class Columns:
         for name in kind._fields:
             written = _written(hints.get(name, ""))
             code = _TYPECODES.get(written)
-            if code is not None:
+            if keep is not None and name not in keep:  # a lean store lets this field go
+                self.columns.append(_Dropped())
+                self.dtypes.append(object)
+            elif code is not None:
                 self.columns.append(array(code[0]))
                 self.dtypes.append(code[1])
             elif written == "str":
@@ -150,6 +171,9 @@ class Columns:
 
     def _values(self, i: int) -> np.ndarray | list[Any]:
         col = self.columns[i]
+        if isinstance(col, _Dropped):
+            raise KeyError(f"{self.kind.__name__}.{self.kind._fields[i]} is not kept by a lean recorder "
+                           "(Recorder.lean: only what the KPIs read; simulate(records='all') keeps every field)")
         if isinstance(col, _Text):
             return col.values()
         if isinstance(col, array):
@@ -320,6 +344,19 @@ class Recorder:
     ended_at: float = 0.0
     # the weekly frame, built once (several KPI providers read it after the run): (rows, frame)
     _weekly: tuple[int, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def lean(cls, keep: dict[type, tuple[str, ...]]) -> Recorder:
+        """A recorder that keeps only the named fields of referrals and investigations.
+
+        The two biggest kinds of record (one per referral, one per investigation)
+        hold fields no KPI reads (ages, hours, the caseload a case ran under...);
+        a replication run for its KPIs (``run_replication``) lets those go, so its
+        memory grows by the bytes the KPIs need. A frame or a dropped field of
+        such a store raises ``KeyError``.
+        """
+        return cls(referrals=Columns(ReferralRecord, keep[ReferralRecord]),
+                   investigations=Columns(InvestigationRecord, keep[InvestigationRecord]))
 
     def log(self, record: NamedTuple) -> None:
         """A record of a later stage (placements, workforce), kept by its type."""

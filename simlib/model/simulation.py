@@ -21,7 +21,7 @@ from simlib.model.caseworker import Caseworker
 from simlib.model.context import SimContext, make_streams
 from simlib.model import failure_demand
 from simlib.model.investigation import join_open_investigation, open_investigation, open_new_investigation
-from simlib.model.kpis import compute_kpis, warmup_cut
+from simlib.model.kpis import KPI_RECORD_FIELDS, compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.schedule import RunEnvironment, call_in
 from simlib.model.referrals import Referral, referral_arrivals
@@ -44,8 +44,12 @@ class ReplicationOutput:
     end_days: float
 
 
-def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext:
-    """Environment, streams, calendar and teams, before any process starts."""
+def build_context(scenario: Scenario, seed: int, replication: int, records: str = "all") -> SimContext:
+    """Environment, streams, calendar and teams, before any process starts.
+
+    ``records="kpis"``: a lean recorder, keeping of referrals and investigations only
+    the fields the KPIs read (``Recorder.lean``); ``"all"`` keeps every field.
+    """
     env = RunEnvironment()
     ctx = SimContext(
         env=env,
@@ -53,7 +57,7 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
         streams=make_streams(seed, replication),
         # the run may go on after the horizon (the run-out), so the calendar covers that too
         calendar=make_calendar(scenario.calendar, scenario.horizon.years + scenario.horizon.run_out_years),
-        recorder=Recorder(),
+        recorder=Recorder.lean(KPI_RECORD_FIELDS) if records == "kpis" else Recorder(),
         stop=env.event(),
         seed=seed,
         replication=replication,
@@ -204,15 +208,17 @@ def _sparse_gc() -> Iterator[None]:
 
 def simulate(
     scenario: Scenario, seed: int, replication: int = 0, warmup_days: float | None = None,
-    on_progress: Callable[[float], None] | None = None,
+    on_progress: Callable[[float], None] | None = None, records: str = "all",
 ) -> ReplicationOutput:
     """Run one replication and compute its KPIs after the warm-up.
 
     ``warmup_days`` imposes the warm-up cut instead of the scenario's rule (a
     comparison's common cut); the run itself does not depend on it. ``on_progress``
     hears the fraction of simulated time done, each simulated week (progress bars).
+    ``records="kpis"`` keeps of referrals and investigations only the fields the
+    KPIs read (a run for its KPIs: memory flat in the horizon); ``"all"`` every field.
     """
-    ctx = build_context(scenario, seed, replication)
+    ctx = build_context(scenario, seed, replication, records)
     horizon = scenario.horizon.years * YEAR
     run_out_end = horizon + scenario.horizon.run_out_years * YEAR
     ctx.env.end = run_out_end  # the run stops by then: later timers are not queued (memory)
