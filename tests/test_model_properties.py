@@ -140,6 +140,10 @@ def test_hard_cap_is_never_exceeded(
             "staff.investigators_fte": investigators,
             "staff.graduate_rule": graduate_rule,
             "referrals.urgent_share": urgent_share,
+            # a child placed at once (acute path) has an urgent investigation too, assigned above
+            # the cap (826784c): without urgent referrals, no acute placements either
+            **({"placements.acute.share_of_placed": 0.0, "placements.acute.share_of_not_placed": 0.0}
+               if urgent_share == 0.0 else {}),
         },
     )
     seen: list[int] = []
