@@ -178,3 +178,13 @@ def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: st
     with pytest.raises(KeyError, match="lean recorder"):
         lean.recorder.investigation_frame()
     assert len(lean.recorder.investigations) == len(full.recorder.investigations)
+
+
+def test_an_int_column_takes_4_bytes_until_a_value_needs_8() -> None:
+    store = Columns(ReferralRecord)
+    for i in range(300):  # more than PENDING: the records move into the columns
+        store.add(float(i), i, 3.5, False, float(i), True, False)
+    child = store.columns[ReferralRecord._fields.index("child")]
+    assert child.typecode == "i" and store.view("child").dtype == np.int64
+    store.add(1.0, 2**40, 3.5, False, 1.0, True, False)
+    assert list(store.column("child")[-2:]) == [299, 2**40] and store.frame()["child"].dtype == np.int64

@@ -24,7 +24,9 @@ from simlib.model.records import InvestigationRecord, ReferralRecord
 # records kept as tuples before they move into the columns (a few hundred: kilobytes, not megabytes)
 PENDING = 256
 # annotation (as written in records.py) -> array typecode and the dtype a frame gets
-_TYPECODES = {"float": ("d", np.float64), "int": ("q", np.int64), "bool": ("b", np.bool_)}
+# an int column starts at 4 bytes a value (ids, counts) and widens to 8 when a value needs it;
+# its frames are int64 either way
+_TYPECODES = {"float": ("d", np.float64), "int": ("i", np.int64), "bool": ("b", np.bool_)}
 
 
 def _written(hint: Any) -> str:
@@ -158,12 +160,26 @@ class Columns:
             before = len(col)
             try:
                 col.extend(values)
+            except OverflowError:  # an int beyond 32 bits: the column goes to 64 (objects if need be)
+                del col[before:]
+                self.columns[i] = array("q", col)
+                self._extend_widening(i, values)
             except TypeError:  # a value a typed column cannot hold (None): that column keeps objects
                 del col[before:]
                 self._widen(i)
                 self.columns[i].extend(values)
         self.size += len(rows)
         self.pending = []
+
+    def _extend_widening(self, i: int, values: tuple[Any, ...]) -> None:
+        col = self.columns[i]
+        before = len(col)
+        try:
+            col.extend(values)
+        except (TypeError, OverflowError):
+            del col[before:]
+            self._widen(i)
+            self.columns[i].extend(values)
 
     def _widen(self, i: int) -> None:
         self.columns[i] = list(self._values(i))
