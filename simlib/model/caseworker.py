@@ -290,6 +290,17 @@ class Caseworker:
         self._reschedule()
         self.on_load_change(self)
 
+    def retire(self) -> None:
+        """Gone for good (departed, contract ended): let go of the bound timer callback.
+
+        ``_wake`` is a method bound to this caseworker, a reference to itself, so a
+        departed caseworker was a cycle freed only by a full collection. A retired
+        caseworker has no jobs, so it never schedules a timer again; one already
+        queued holds its own reference to the callback and finds nothing to do.
+        """
+        assert not self.jobs, "a caseworker retires without cases"
+        self._wake = None
+
     def set_capacity(self, capacity: float) -> None:
         """Change productive hours (ramp-up, absence, mentoring); exact from now on."""
         self.advance()

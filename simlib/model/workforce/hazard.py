@@ -19,6 +19,10 @@ import simpy
 from simlib.model.schedule import Call, call_in
 
 
+def _stopped() -> None:
+    """The callback of a stopped clock (it never fires)."""
+
+
 class HazardClock:
     """Fires ``on_fire`` when the integrated hazard reaches an Exp(1) threshold."""
 
@@ -45,9 +49,17 @@ class HazardClock:
         self._schedule()
 
     def stop(self) -> None:
+        """Never fire again, and let go of the callback and the pending call.
+
+        ``on_fire`` is usually a closure over the clock's owner (an employee holds
+        its clocks), and the pending call holds the clock: kept, they made each
+        departed employee a reference cycle that only a full collection frees.
+        """
         self.active = False
         if self.pending is not None:
             self.pending.cancel()
+            self.pending = None
+        self.on_fire = _stopped
 
     def _schedule(self) -> None:
         if self.pending is not None:

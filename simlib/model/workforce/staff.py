@@ -251,8 +251,10 @@ class Workforce:
         self.ctx.teams[w.role].add_worker(w)
 
     def _withdraw(self, w: Caseworker) -> None:
+        """The worker leaves for good (a departure, a consultant's end): its cases go to colleagues."""
         team = self.ctx.teams[w.role]
         reassign_jobs(self.ctx, team, team.remove_worker(w))
+        w.retire()
 
     def _hand_over(self, w: Caseworker, jobs: list[Job]) -> None:
         reassign_jobs(self.ctx, self.ctx.teams[w.role], jobs)
@@ -342,6 +344,7 @@ class Workforce:
         self.mentoring.release(st)
         w.available = False  # before removal, so the team does not hand it queued cases
         self._withdraw(w)
+        _let_go(st)
         self._open_vacancy(post)
 
     # --- vacancies, hiring and the freeze -------------------------------------
@@ -391,6 +394,20 @@ class Workforce:
     def _kpis(self, ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
         return dynamic_kpis(ctx, self.ledger, self.posts_by_role, self.cost_employee,
                             self.cost_consultant, t0, t1, self.staff.replacement_cost_sek)
+
+
+def _let_go(st: Staffer) -> None:
+    """Break a departed employee's reference cycles, so it is freed at once.
+
+    A pending return from sick leave or hand-over of cases holds the employee,
+    who holds the call (its clocks are stopped by now: ``HazardClock.stop``).
+    Both calls do nothing for an employee no longer in the post, so cancelling
+    them changes no result.
+    """
+    for call in (st.return_call, st.reassign_call):
+        if call is not None:
+            call.cancel()
+    st.return_call = st.reassign_call = None
 
 
 def install(ctx: SimContext) -> Workforce:
