@@ -145,3 +145,48 @@ def test_a_weekly_row_with_other_keys_keeps_plain_rows() -> None:
         store.append(row)
     pd.testing.assert_frame_equal(store.frame(), pd.DataFrame(rows))
     assert store.last("day") == 14.0
+
+
+histogram = st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=6)
+
+
+@given(st.lists(st.tuples(histogram, st.lists(st.integers(0, 5), max_size=3)), max_size=15))
+def test_a_histogram_column_reads_back_bit_for_bit(steps: list[tuple[list[float], list[int]]]) -> None:
+    """Stored as changes, each week's histogram (widths that grow and shrink, -0.0, NaN) comes back exactly."""
+    rows: list[list[float]] = []
+    last: list[float] = []
+    for fresh, keep in steps:  # some rows repeat levels of the one before (unchanged entries)
+        row = [last[k] if k < len(last) and k in keep else v for k, v in enumerate(fresh)]
+        rows.append(row)
+        last = row
+    store = Weekly()
+    for day, row in enumerate(rows):
+        store.append({"day": float(day), "levels": row})
+    frame = store.frame()
+    for i, row in enumerate(rows):
+        got = store.levels("levels", i)
+        assert got.dtype == "float64" and got.tobytes() == array("d", row).tobytes(), (i, row, got)
+        assert frame["levels"].iloc[i].tobytes() == array("d", row).tobytes()
+    lean = store.frame(levels=False)
+    assert "levels" not in lean and list(lean.get("day", [])) == list(range(len(rows)))
+
+
+def test_a_histogram_column_keeps_only_what_changed() -> None:
+    """64 levels a week, 2 of which move: ~2 values a week are kept, not 64."""
+    store = Weekly()
+    row = [0.0] * 64
+    for week in range(200):
+        row[week % 64] += 1.5
+        row[(week * 7) % 64] += 0.25
+        store.append({"day": 7.0 * week, "level_time": list(row)})
+    column = store.columns[store.names.index("level_time")]
+    assert len(column.values) <= 2 * 200
+    assert store.levels("level_time", -1).tolist() == row and store.last("level_time") == row
+
+
+def test_the_kpis_read_the_histograms_without_a_frame_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorder's weekly frame has no histograms; the caseload KPIs read the two weeks they need."""
+    sc = load_scenario("baseline", ["horizon.years=1.5", "placements.enabled=false"])
+    out = simulate(sc, 2, 0)
+    assert "level_time_work" not in out.recorder.weekly_frame()
+    assert "level_time_work" in out.recorder.weekly.frame() and out.kpis["caseload_mean"] > 0

@@ -164,8 +164,8 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     if span > 0:
         out["balans_mean"] = float(weekly["balans_area"].iloc[i1] - weekly["balans_area"].iloc[i0]) / span
         # caseloads over the investigators at work (an absent one's stalled cases are not a caseload)
-        l1 = np.asarray(weekly["level_time_work"].iloc[i1], dtype=float)
-        l0 = np.asarray(weekly["level_time_work"].iloc[i0], dtype=float)
+        l1 = rec.weekly.levels("level_time_work", i1)
+        l0 = rec.weekly.levels("level_time_work", i0)
         width = max(len(l0), len(l1))
         levels = np.pad(l1, (0, width - len(l1))) - np.pad(l0, (0, width - len(l0)))
         cap = cap_rule(sc, "investigation").reported_cap

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.model.records import InvestigationRecord, ReferralRecord
+from simlib.model.weekly import Weekly
 
 # records kept as tuples before they move into the columns (a few hundred: kilobytes, not megabytes)
 PENDING = 256
@@ -243,110 +244,6 @@ class Columns:
             yield self.kind(*(v.item() if isinstance(v, np.generic) else v for v in row))
 
 
-class Weekly:
-    """The weekly samples, column by column (a dict per week cost ~1 KB, its floats 24 bytes each).
-
-    ``append(row)`` takes one sample as a dict; every sample has the same keys in
-    the same order. A column of Python ints is kept as int64, floats as float64
-    (an int among floats is stored as a float, as pandas does with such a list),
-    flags as bytes; a list of floats (the time at each caseload level) as a
-    float64 array; anything else as objects. ``frame()`` gives the DataFrame that
-    ``pd.DataFrame(rows)`` gave, column types included. Rows whose keys differ
-    make the store keep plain rows from then on (nothing in the model does).
-    """
-
-    __slots__ = ("columns", "kinds", "names", "rows", "size")
-
-    def __init__(self) -> None:
-        self.names: tuple[str, ...] = ()
-        self.columns: list[Any] = []
-        self.kinds: list[str] = []  # "int", "float", "bool", "object"
-        self.rows: list[dict[str, Any]] | None = None  # plain rows, once keys differed
-        self.size = 0
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __bool__(self) -> bool:
-        return self.size > 0
-
-    def last(self, name: str) -> Any:
-        """The latest sample's value of one column."""
-        if self.rows is not None:
-            return self.rows[-1][name]
-        return self.columns[self.names.index(name)][-1]
-
-    def append(self, row: dict[str, Any]) -> None:
-        if self.rows is not None:
-            self.rows.append(row)
-        elif not self.size:
-            self.names = tuple(row)
-            self.columns = [None] * len(self.names)
-            self.kinds = [""] * len(self.names)
-            for i, value in enumerate(row.values()):
-                self._start(i, value)
-        elif tuple(row) != self.names:
-            self.rows = self._rows()
-            self.rows.append(row)
-            self.names, self.columns, self.kinds = (), [], []
-        else:
-            for i, value in enumerate(row.values()):
-                self._add(i, value)
-        self.size += 1
-
-    def _start(self, i: int, value: Any) -> None:
-        kind = type(value)
-        if kind is bool:
-            self.columns[i], self.kinds[i] = array("b", [value]), "bool"
-        elif kind is int:
-            self.columns[i], self.kinds[i] = array("q", [value]), "int"
-        elif isinstance(value, float):
-            self.columns[i], self.kinds[i] = array("d", [value]), "float"
-        else:
-            self.columns[i], self.kinds[i] = [_compact(value)], "object"
-
-    def _add(self, i: int, value: Any) -> None:
-        kind, col = self.kinds[i], self.columns[i]
-        t = type(value)
-        if (kind == "int" and t is int) or (kind == "float" and t is not bool and (t is int or isinstance(value, float))):
-            col.append(value)
-        elif kind == "int" and isinstance(value, float):  # ints and floats: a float column
-            self.columns[i], self.kinds[i] = array("d", col), "float"
-            self.columns[i].append(value)
-        elif kind == "bool" and t is bool:
-            col.append(value)
-        else:
-            if kind != "object":
-                self.columns[i] = self._values(i).tolist() if kind != "float" else list(col)
-                self.kinds[i] = "object"
-            self.columns[i].append(_compact(value))
-
-    def _values(self, i: int) -> np.ndarray:
-        col, kind = self.columns[i], self.kinds[i]
-        if kind == "bool":
-            return np.frombuffer(col, dtype=np.int8).astype(np.bool_)
-        return np.frombuffer(col, dtype=col.typecode).copy()
-
-    def _rows(self) -> list[dict[str, Any]]:
-        values = [self._values(i).tolist() if k != "object" else c
-                  for i, (c, k) in enumerate(zip(self.columns, self.kinds, strict=True))]
-        return [dict(zip(self.names, row, strict=True)) for row in zip(*values, strict=True)]
-
-    def frame(self) -> pd.DataFrame:
-        if self.rows is not None or not self.size:
-            return pd.DataFrame(self.rows or [])
-        data = {name: (self._values(i) if kind != "object" else pd.Series(col, dtype=None).to_numpy())
-                for i, (name, col, kind) in enumerate(zip(self.names, self.columns, self.kinds, strict=True))}
-        return pd.DataFrame(data, columns=list(self.names))
-
-
-def _compact(value: Any) -> Any:
-    """A list of floats (time at each caseload level) as a float64 array: 8 bytes a value."""
-    if type(value) is list and set(map(type, value)) <= {float}:  # every value a float (checked in C)
-        return array("d", value)
-    return value
-
-
 @dataclass
 class Recorder:
     """Append-only store of what happened in one replication."""
@@ -403,7 +300,11 @@ class Recorder:
         return self.investigations.frame()
 
     def weekly_frame(self) -> pd.DataFrame:
-        """The weekly series as a DataFrame (a copy of one built once per number of rows)."""
+        """The weekly series as a DataFrame (a copy of one built once per number of rows).
+
+        Without the caseload histograms (the KPIs read the two weeks they need with
+        ``weekly.levels``; ``weekly.frame()`` has them all).
+        """
         if self._weekly is None or self._weekly[0] != len(self.weekly):
-            self._weekly = (len(self.weekly), self.weekly.frame())
+            self._weekly = (len(self.weekly), self.weekly.frame(levels=False))
         return self._weekly[1].copy()

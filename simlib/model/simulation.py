@@ -248,6 +248,6 @@ def simulate(
     weekly = rec.weekly_frame()
     t0 = warmup_cut(scenario, weekly, t1, at=warmup_days)
     kpis = compute_kpis(ctx, t0, t1)
-    series = weekly.drop(columns=["level_time", "level_time_work", "balans_area"])
+    series = weekly.drop(columns=["balans_area"])  # the caseload histograms are not in the frame
     series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
     return ReplicationOutput(kpis, series, rec, t0, env.now)
