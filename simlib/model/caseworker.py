@@ -28,6 +28,7 @@ or not at all, creates no new event.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -104,7 +105,7 @@ class Caseworker:
         "available",
         "capacity",
         "case_area",
-        "clock_time",
+        "cumulative",
         "due",
         "env",
         "hired_at",
@@ -120,6 +121,7 @@ class Caseworker:
         "timer",
         "virtual",
         "_wake",
+        "weights",
         "wid",
         "work_time",
     )
@@ -135,10 +137,12 @@ class Caseworker:
         pace: float = float("inf"),
     ) -> None:
         self.env = ctx.env
-        # bound once: called on every change; None where working time is the clock (no call at all)
+        # the working-days calendar's map, read inline on every change (advance, _reschedule);
+        # None where working time is the clock (no map at all)
         plain = getattr(ctx.calendar, "working_time_is_clock", False)
-        self.work_time: Callable[[float], float] | None = None if plain else ctx.calendar.work_time
-        self.clock_time: Callable[[float], float] | None = None if plain else ctx.calendar.clock_time
+        self.work_time: Callable[[float], float] = ctx.calendar.work_time  # beyond the map: its error
+        self.cumulative: list[float] | None = None if plain else ctx.calendar.cumulative
+        self.weights: list[float] | None = None if plain else ctx.calendar.weights
         self.due = INF  # clock time of the pending timer (INF: none)
         self.wid = wid
         self.role = role
@@ -192,8 +196,16 @@ class Caseworker:
             if self.capacity > 0.0:  # caseload means: staff at work
                 team.level_time_work[n] += dt
         self.last_clock = now
-        work_time = self.work_time
-        w = now if work_time is None else work_time(now)
+        cumulative = self.cumulative
+        if cumulative is None:
+            w = now
+        else:  # WorkingDaysCalendar.work_time(now) inlined: the same operations without
+            # a call (~23 000 a baseline year; with clock_time below 12 M of 1 356 M instructions)
+            day = int(now)
+            try:
+                w = cumulative[day] + self.weights[day] * (now - day)
+            except IndexError:
+                w = self.work_time(now)  # beyond the calendar: its ValueError
         lw = self.last_work_time
         if w != lw:
             if n:  # rate(), inlined: the same operations
@@ -220,8 +232,17 @@ class Caseworker:
         target = self.last_work_time + max(first - self.virtual, 0.0) / r
         env = self.env
         now = env._now
-        clock_time = self.clock_time
-        due = target if clock_time is None else clock_time(target)
+        cumulative = self.cumulative
+        if cumulative is None:
+            due = target
+        else:  # WorkingDaysCalendar.clock_time(target), inlined: the same operations, no call
+            day = bisect_left(cumulative, target) - 1
+            if day < 0:
+                due = 0.0
+            elif day >= len(self.weights):
+                return  # completes after the calendar (and the run) ends: no timer needed
+            else:
+                due = day + (target - cumulative[day]) / self.weights[day]
         due = max(due, now)
         if self.due <= due:
             return  # the pending timer fires first; it will schedule again from there
