@@ -12,7 +12,6 @@ complex cases from novices unless mentoring is on.
 from __future__ import annotations
 
 from collections import deque
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from simlib.model.caseworker import INF, Caseworker, Job
@@ -20,8 +19,6 @@ from simlib.model.records import UrgentOverCap
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
-
-_jobs = attrgetter("jobs")
 
 
 class TimeWeighted:
@@ -106,17 +103,8 @@ class Team:
             now, novice_days = self.ctx.env.now, self.novice_days
         else:
             now, novice_days = 0.0, -INF  # nobody is a novice for this job
-            # the loop's answer without the loop when it is plain: the first caseworker with the
-            # least load, found in C, if that one is available (a team is scanned on every case)
-            workers = self.workers
-            if workers:
-                loads = list(map(len, map(_jobs, workers)))
-                least = min(loads)
-                if least >= best_load:
-                    return None  # nobody is under the cap
-                first = workers[loads.index(least)]
-                if first.available:
-                    return first
+        # a plain loop: cheaper than finding the least load in C (list(map(len, map(attrgetter)))
+        # then min and index cost ~800 instructions a caseworker, this loop ~400)
         for w in self.workers:
             load = len(w.jobs)
             if load < best_load and w.available and now - w.hired_at >= novice_days:
