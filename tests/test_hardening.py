@@ -353,7 +353,7 @@ def test_store_like_permissions_helper_is_not_needed_for_scenarios(tmp_path):
 # --- 1. bounded work ---------------------------------------------------------------------------
 
 BOUNDED = {
-    "staff.cost_per_fte_sek=1": ["staff.cost_per_fte_sek", "36,800,000 funded posts", "at most 10,000"],
+    "staff.cost_per_fte_sek=1": ["staff.cost_per_fte_sek", "34,400,000 funded posts", "at most 10,000"],
     "staff.budget_sek_per_year=1e11": ["staff.budget_sek_per_year", "125,000 funded posts", "at most 10,000"],
     "staff.cost_per_fte_sek=500": ["staff.cost_per_fte_sek", "at most 10,000"],
     "placements.initial_in_care=100000": ["placements.initial_in_care", "at most 20000"],

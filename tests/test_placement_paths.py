@@ -95,7 +95,9 @@ def test_an_acute_placement_opens_an_urgent_investigation_that_never_waits_behin
     needs = out.recorder.frame(PlacementNeed)
     acute = needs[needs["why"] == "acute"]
     inv = pd.DataFrame(out.recorder.investigations, columns=InvestigationRecord._fields)
-    assert len(acute) > 20 and (inv["assigned"] - inv["opened"]).max() > 30  # a real balans
+    # a real balans: hundreds of cases wait weeks for a caseworker (469 over 14 days at seed 41; the
+    # longest wait, 28 days since the #16 calibration, says less about it than the count)
+    assert len(acute) > 20 and ((inv["assigned"] - inv["opened"]) > 14).sum() > 100
     checked = 0
     for child, t in zip(acute["child"], acute["time"], strict=True):
         case = inv[(inv["child"] == child) & (inv["referred"] == t)]

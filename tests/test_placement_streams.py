@@ -58,8 +58,10 @@ def test_a_child_placed_in_two_scenarios_lives_the_same_placement_luck() -> None
     # in-home draws come with the report whose case the decision closes: a report joined to
     # an open investigation in one scenario and opening its own in the other has other draws;
     # and the cap changes investigations' quality, which (by design) changes how often the
-    # placements they decide break down, and so which children come back (84% at seed 2024)
-    assert same_fate.mean() >= 0.80, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
+    # placements they decide break down, and so which children come back. Since the #16
+    # calibration (fewer placements and escalations) 78% at this seed and 92% at seed 2024; the
+    # end reasons agree in 99.8%, the lengths differ where another report's draws were taken
+    assert same_fate.mean() >= 0.75, f"identical in-home fate in {same_fate.mean():.0%} of {len(ms)}"
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def test_the_staff_budget_pays_salaries_and_consultants_within_it() -> None:
     assert np.allclose(res.kpi("cost_sek_per_year"), total, rtol=1e-12)
     assert (res.kpi("cost_sek_per_year") > budget).all()  # today's turnover costs more than the budget pays
     lead = res.report().splitlines()[0]
-    assert lead.startswith("BUDGET: the staff budget (36.8 MSEK a year) pays salaries and consultants"), lead
+    assert lead.startswith("BUDGET: the staff budget (34.4 MSEK a year) pays salaries and consultants"), lead
     assert "replacing leavers" in lead
 
 
@@ -191,10 +191,12 @@ def test_budget_cut_raises_waits_and_turnover(extra, kpis) -> None:
             "horizon.unstable_queue_per_server": 20, "horizon.stop_queue_per_server": 25}
     budget = load_scenario("baseline").staff.budget_sek_per_year
     cut = {**base, "staff.budget_sek_per_year": 0.8 * budget}
-    # 12 pairs: with reports joining open investigations the capped unit queues less,
-    # and 8 pairs left the wait's lower bound at -0.01 (mean +3.8 days)
-    a = run("baseline", reps=12, seed=2024, years=4, overrides=base, jobs=2)
-    b = run("baseline", reps=12, seed=2024, years=4, overrides=cut, jobs=2)
+    # 16 pairs: with reports joining open investigations the capped unit queues less,
+    # and 8 pairs left the wait's lower bound at -0.01 (mean +3.8 days); turnover's effect
+    # (+0.035 a year) had a lower bound of +0.009 with 12 pairs, and -0.001 after the #16
+    # calibration moved the random paths (+0.032; with 16 pairs +0.035, bound +0.004)
+    a = run("baseline", reps=16, seed=2024, years=4, overrides=base, jobs=2)
+    b = run("baseline", reps=16, seed=2024, years=4, overrides=cut, jobs=2)
     if not extra:  # uncapped, the cut unit cannot keep up: open cases pile up without bound
         assert b.kpi("unstable").sum() >= 1
     for name in kpis:
