@@ -97,3 +97,19 @@ def test_initial_stock_takes_the_length_weighted_mix() -> None:
     rng = np.random.default_rng(616)
     kinds = np.array([residual_draw(cfg, mix, rng)[0] for _ in range(4000)]).reshape(40, 100)
     assert_ci_covers((kinds == "familjehem").mean(axis=1), 0.8, "stock share of the long type")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2024, 2**32 - 1, 2**32, 2**70 + 5])
+def test_keyed_seed_sequence_draws_as_numpy_spawn_key(seed: int) -> None:
+    """keyed_seed_sequence(seed, key) gives SeedSequence(seed, spawn_key=key)'s pool (the same draws)."""
+    from simlib.model.context import keyed_seed_sequence
+
+    keys = [(), (0,), (3, 21, 0, 1), (7, 26, 2**32 - 1, 2**32), (1, 22, 2**40 + 3, 0), (0, 0, 0, 0, 0, 0)]
+    for key in keys:
+        ours, numpys = keyed_seed_sequence(seed, key), np.random.SeedSequence(seed, spawn_key=key)
+        assert (ours.generate_state(8) == numpys.generate_state(8)).all(), (seed, key)
+        a = np.random.default_rng(ours).random(4)
+        b = np.random.default_rng(numpys).random(4)
+        assert (a == b).all(), (seed, key)
+    with pytest.raises(ValueError):
+        keyed_seed_sequence(-1, (0,))

@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from simlib.model.caseworker import Caseworker, Job
-from simlib.model.context import SimContext
+from simlib.model.context import SimContext, keyed_seed_sequence
 from simlib.model.records import Departure, Resignation
 from simlib.model.schedule import Call, call_at
 from simlib.model.units import DAYS_PER_MONTH, YEAR
@@ -56,7 +56,7 @@ __all__ = ["Post", "Staffer", "Workforce", "install"]
 
 def _post_rng(entropy: int, key: tuple[int, ...]) -> np.random.Generator:
     """A post's own generator: keyed by (role, post number), not by how many posts come before."""
-    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
+    return np.random.default_rng(keyed_seed_sequence(entropy, key))
 
 
 class Post:
