@@ -5,12 +5,14 @@ from __future__ import annotations
 import inspect
 from array import array
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from simlib.model import records
+from simlib.model.kpis import skipna_mean
 from simlib.model.recorder import PENDING, Columns, Weekly, _Text
 from simlib.model.records import PlacementSpell, ReferralRecord
 from simlib.model.simulation import simulate
@@ -136,6 +138,25 @@ def test_the_weekly_store_gives_the_frame_of_its_rows(values: list[tuple], int_t
             assert x == y or (x != x and y != y), (name, x, y)
     if rows:
         assert store.last("day") == rows[-1]["day"] and len(store) == len(rows)
+        # the KPIs read columns without a frame: a typed column is the frame's array, objects its values
+        assert store.fields() == tuple(expected.columns) and all(name in store for name in expected.columns)
+        for name in expected.columns:
+            column = store.column(name)
+            if isinstance(column, list):
+                for x, y in zip(column, got[name], strict=True):
+                    x, y = (list(v) if isinstance(v, array) else v for v in (x, y))
+                    assert x == y or (x != x and y != y), (name, x, y)
+            else:
+                np.testing.assert_array_equal(column, got[name].to_numpy())
+                assert column.dtype == got[name].dtype
+
+
+@given(st.lists(st.one_of(st.floats(-1e9, 1e9), st.just(float("nan"))), max_size=40), st.booleans())
+def test_skipna_mean_is_the_mean_pandas_takes(values: list[float], flags: bool) -> None:
+    """The KPIs' means of flags and values are pandas' Series.mean to the bit (they were frames' columns)."""
+    x = np.array([v > 0 for v in values]) if flags else np.array(values, dtype=float)
+    got, expected = skipna_mean(x), float(pd.Series(x).mean()) if len(x) else float("nan")
+    assert got == expected or (got != got and expected != expected), (got, expected)
 
 
 def test_a_weekly_row_with_other_keys_keeps_plain_rows() -> None:
@@ -145,6 +166,8 @@ def test_a_weekly_row_with_other_keys_keeps_plain_rows() -> None:
         store.append(row)
     pd.testing.assert_frame_equal(store.frame(), pd.DataFrame(rows))
     assert store.last("day") == 14.0
+    assert store.fields() == ("day", "n", "m") and "m" in store
+    np.testing.assert_array_equal(store.column("n"), pd.DataFrame(rows)["n"].to_numpy())
 
 
 histogram = st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=6)

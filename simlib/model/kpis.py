@@ -22,10 +22,10 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:
     from simlib.model.context import SimContext
+    from simlib.model.weekly import Weekly
 
 from simlib.model import kpi_registry
 from simlib.model.records import InvestigationRecord, ReferralRecord
@@ -44,8 +44,7 @@ KPI_RECORD_FIELDS: dict[type, tuple[str, ...]] = {
 ON_TIME_SLACK = 1e-9
 
 
-def _week_index_at_or_after(weekly: pd.DataFrame, t: float) -> int:
-    days = weekly["day"].to_numpy()
+def _week_index_at_or_after(days: np.ndarray, t: float) -> int:
     idx = int(np.searchsorted(days, t - 1e-9, side="left"))
     return min(idx, len(days) - 1)
 
@@ -69,26 +68,45 @@ def mser5_truncation(values: np.ndarray) -> int:
     return best_d * 5
 
 
-def warmup_cut(scenario: Scenario, weekly: pd.DataFrame, end: float, at: float | None = None) -> float:
-    """Start of the reporting window, on a weekly sample.
+def warmup_cut(scenario: Scenario, weekly: Weekly, end: float, at: float | None = None) -> float:
+    """Start of the reporting window, on a weekly sample (``weekly``: the recorder's samples).
 
     ``at`` imposes a cut (in days) from outside: a comparison uses one cut for
     all its scenarios, so that paired windows are the same window.
     """
-    if weekly.empty:
+    if not weekly:
         return 0.0
+    days = weekly.column("day")
     if at is not None:
-        return float(weekly["day"].iloc[_week_index_at_or_after(weekly, min(at, end))])
+        return float(days[_week_index_at_or_after(days, min(at, end))])
     if scenario.horizon.warmup == "mser5":
-        level = (weekly["balans"] + weekly["investigations_in_work"]).to_numpy(dtype=float)
+        level = (weekly.column("balans") + weekly.column("investigations_in_work")).astype(float)
         drop = mser5_truncation(level)
-        return float(weekly["day"].iloc[min(drop, len(weekly) - 1)])
+        return float(days[min(drop, len(days) - 1)])
     t = scenario.horizon.warmup_years * YEAR
-    return float(weekly["day"].iloc[_week_index_at_or_after(weekly, min(t, end))])
+    return float(days[_week_index_at_or_after(days, min(t, end))])
 
 
-def _window_areas(weekly: pd.DataFrame, t0: float, t1: float) -> tuple[int, int]:
-    return _week_index_at_or_after(weekly, t0), _week_index_at_or_after(weekly, t1)
+def _window_areas(days: np.ndarray, t0: float, t1: float) -> tuple[int, int]:
+    return _week_index_at_or_after(days, t0), _week_index_at_or_after(days, t1)
+
+
+def skipna_mean(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN, as ``pandas.Series.mean`` takes it (the same bits).
+
+    pandas (nanops.nanmean, no bottleneck) sums with NaNs set to 0, floats as float64
+    and flags and ints as int64, and divides by the count as a float64; the KPIs
+    were once means of a frame's columns, so their numbers stay those.
+    """
+    x = np.asarray(values)
+    if x.dtype.kind == "f":
+        missing = np.isnan(x)
+        count = np.float64(len(x) - int(missing.sum()))
+        total = np.where(missing, 0.0, x).sum(dtype=np.float64) if missing.any() else x.sum(dtype=np.float64)
+    else:
+        count = np.float64(len(x))
+        total = x.sum(dtype=np.int64)
+    return float(total / count) if count else NAN
 
 
 def _level_stats(levels: np.ndarray, cap: int | None) -> tuple[float, float, float]:
@@ -152,17 +170,19 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     out["cohort_undecided_share"] = len(open_in) / n_cohort if n_cohort else NAN
     out["investigations_per_year"] = n_cohort / years
     # means as pandas takes them (as a frame's columns did), so the numbers stay the same
-    out["rushed_share"] = float(pd.Series(inv.view("rushed")[cohort]).mean()) if n_decided else NAN
-    out["investigation_quality_mean"] = float(pd.Series(inv.view("quality")[cohort]).mean()) if n_decided else NAN
+    out["rushed_share"] = skipna_mean(inv.view("rushed")[cohort]) if n_decided else NAN
+    out["investigation_quality_mean"] = skipna_mean(inv.view("quality")[cohort]) if n_decided else NAN
     del cohort, opened
     out["re_referral_12m_share"] = _re_referral_share(ctx, t0, t1)
     out["re_investigation_12m_share"] = _re_investigation_share(ctx, t0, t1)
 
-    weekly = rec.weekly_frame()
-    i0, i1 = _window_areas(weekly, t0, t1)
-    span = float(weekly["day"].iloc[i1] - weekly["day"].iloc[i0])
+    weekly = rec.weekly  # its columns, no frame (a run for its KPIs never imports pandas)
+    days = weekly.column("day")
+    i0, i1 = _window_areas(days, t0, t1)
+    span = float(days[i1] - days[i0])
     if span > 0:
-        out["balans_mean"] = float(weekly["balans_area"].iloc[i1] - weekly["balans_area"].iloc[i0]) / span
+        area = weekly.column("balans_area")
+        out["balans_mean"] = float(area[i1] - area[i0]) / span
         # caseloads over the investigators at work (an absent one's stalled cases are not a caseload)
         l1 = rec.weekly.levels("level_time_work", i1)
         l0 = rec.weekly.levels("level_time_work", i0)
@@ -174,7 +194,7 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     else:
         for key in ("balans_mean", "caseload_mean", "caseload_p90", "over_cap_time_share"):
             out[key] = NAN
-    out["balans_growth_per_year"] = _growth_per_year(weekly, t0, t1)
+    out["balans_growth_per_year"] = _growth_per_year(days, weekly.column("balans"), t0, t1)
     out["unstable"] = float(rec.unstable)
     out["stopped_early"] = float(rec.stopped_early)
     out["reporting_years"] = max(t1 - t0, 0.0) / YEAR
@@ -278,13 +298,13 @@ def _share_within(durations: np.ndarray, deadline: float, decided: int) -> float
     return on_time / known if known else NAN
 
 
-def _growth_per_year(weekly: pd.DataFrame, t0: float, t1: float) -> float:
+def _growth_per_year(days: np.ndarray, balans: np.ndarray, t0: float, t1: float) -> float:
     """Slope of the balans over the reporting window (least squares on the weekly samples), cases a year."""
-    rows = weekly[(weekly["day"] >= t0 - 1e-9) & (weekly["day"] <= t1 + 1e-9)]
-    if len(rows) < 2:
+    rows = (days >= t0 - 1e-9) & (days <= t1 + 1e-9)
+    if int(rows.sum()) < 2:
         return NAN
-    days = rows["day"].to_numpy(float)
-    slope = np.polyfit(days - days.mean(), rows["balans"].to_numpy(float), 1)[0]
+    days = days[rows].astype(float)
+    slope = np.polyfit(days - days.mean(), balans[rows].astype(float), 1)[0]
     return float(slope * YEAR)
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, ForwardRef, NamedTuple
+from typing import TYPE_CHECKING, Any, ForwardRef, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from simlib.model.records import InvestigationRecord, ReferralRecord
 from simlib.model.weekly import Weekly
+
+if TYPE_CHECKING:  # pandas only where a frame is asked for: a run for its KPIs never imports it
+    import pandas as pd
 
 # records kept as tuples before they move into the columns (a few hundred: kilobytes, not megabytes)
 PENDING = 256
@@ -227,6 +229,8 @@ class Columns:
         own memory pool (not returned to the system, not seen by tracemalloc): the
         KPIs ask for objects, so a long run's peak does not grow by it.
         """
+        import pandas as pd
+
         self._flush()
         data = {name: (pd.Series(self._values(i), dtype=object)
                        if text_objects and isinstance(self.columns[i], _Text) else self._values(i))

@@ -11,10 +11,8 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
-
-import pandas as pd
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
 from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
@@ -32,16 +30,25 @@ from simlib.model.workforce.kpis import install_fixed as install_fixed_workforce
 from simlib.scenario.rules import ROLES, cap_rule, fixed_posts, role_work_params, simulated_roles
 from simlib.scenario.schema import Scenario
 
+if TYPE_CHECKING:  # the series is a frame, built when asked for: a run read for its KPIs never imports pandas
+    import pandas as pd
+
 
 @dataclass
 class ReplicationOutput:
     """What one replication produced: KPI values, weekly series, raw records."""
 
     kpis: dict[str, float]
-    series: pd.DataFrame
     recorder: Recorder
     warmup_days: float
     end_days: float
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """The weekly series (one row a week: queues, caseloads, the stages' columns), built on first use."""
+        series = self.recorder.weekly_frame().drop(columns=["balans_area"])  # the caseload histograms are not in it
+        series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
+        return series
 
 
 def build_context(scenario: Scenario, seed: int, replication: int, records: str = "all") -> SimContext:
@@ -245,9 +252,6 @@ def simulate(
     rec = ctx.recorder
     rec.ended_at = env.now
     t1 = min(env.now, horizon)  # the reporting window ends at the horizon, or where a runaway run stopped
-    weekly = rec.weekly_frame()
-    t0 = warmup_cut(scenario, weekly, t1, at=warmup_days)
+    t0 = warmup_cut(scenario, rec.weekly, t1, at=warmup_days)
     kpis = compute_kpis(ctx, t0, t1)
-    series = weekly.drop(columns=["balans_area"])  # the caseload histograms are not in the frame
-    series.insert(0, "week", (series["day"] / WEEK).round().astype(int))
-    return ReplicationOutput(kpis, series, rec, t0, env.now)
+    return ReplicationOutput(kpis, rec, t0, env.now)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # frames only when asked for: the KPIs read columns (a run for its KPIs never imports pandas)
+    import pandas as pd
 
 
 def _is_histogram(value: Any) -> bool:
@@ -126,6 +128,23 @@ class Weekly:
             return self.columns[i].row(-1).tolist()
         return self.columns[i][-1]
 
+    def fields(self) -> tuple[str, ...]:
+        """The columns' names (those of ``frame()``)."""
+        return self.names if self.rows is None else tuple(self.frame().columns)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.fields()
+
+    def column(self, name: str) -> np.ndarray | list[Any]:
+        """One column's values as ``frame()``'s column holds them (a copy; histograms and objects as a list).
+
+        The KPIs read the columns they need without a frame, and so without pandas.
+        """
+        if self.rows is not None:  # rows whose keys differed: the frame decides the column (never in the model)
+            return self.frame()[name].to_numpy()
+        i = self.names.index(name)
+        return self._objects(i) if self.kinds[i] in ("levels", "object") else self._values(i)
+
     def levels(self, name: str, i: int) -> np.ndarray:
         """Row ``i`` of a histogram column as a float64 array (a copy)."""
         if self.rows is not None:
@@ -207,6 +226,8 @@ class Weekly:
 
     def frame(self, levels: bool = True) -> pd.DataFrame:
         """The samples as a DataFrame; ``levels=False`` leaves the histogram columns out."""
+        import pandas as pd
+
         if self.rows is not None or not self.size:
             frame = pd.DataFrame(self.rows or [])
             return frame if levels else frame.drop(columns=[c for c in frame.columns if c in self.histograms])

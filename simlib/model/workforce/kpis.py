@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -58,8 +58,7 @@ def investigation_case_days(ctx: SimContext) -> float:
     return sum(n * t for n, t in enumerate(team.level_time) if t)
 
 
-def _week_rows(weekly: Any, t0: float, t1: float) -> tuple[int, int]:
-    days = weekly["day"].to_numpy()
+def _week_rows(days: np.ndarray, t0: float, t1: float) -> tuple[int, int]:
     i0 = min(int(np.searchsorted(days, t0 - 1e-9, side="left")), len(days) - 1)
     i1 = min(int(np.searchsorted(days, t1 - 1e-9, side="left")), len(days) - 1)
     return i0, i1
@@ -67,13 +66,14 @@ def _week_rows(weekly: Any, t0: float, t1: float) -> tuple[int, int]:
 
 def caseworker_changes_per_child_year(ctx: SimContext, t0: float, t1: float) -> float:
     """Changes in the window per child-year of open cases in every role that reports them."""
-    weekly = ctx.recorder.weekly_frame()
-    if weekly.empty:
+    weekly = ctx.recorder.weekly  # its columns, no frame (no pandas for a run's KPIs)
+    if not weekly:
         return float("nan")
-    i0, i1 = _week_rows(weekly, t0, t1)
-    d0, d1 = float(weekly["day"].iloc[i0]), float(weekly["day"].iloc[i1])
-    cols = [c for c in weekly.columns if c.startswith(OPEN_CASE_DAYS_PREFIX)]
-    child_days = sum(float(weekly[c].iloc[i1] - weekly[c].iloc[i0]) for c in cols)
+    days = weekly.column("day")
+    i0, i1 = _week_rows(days, t0, t1)
+    d0, d1 = float(days[i0]), float(days[i1])
+    cols = [weekly.column(c) for c in weekly.fields() if c.startswith(OPEN_CASE_DAYS_PREFIX)]
+    child_days = sum(float(col[i1] - col[i0]) for col in cols)
     store = ctx.recorder.events.get(CaseworkerChange)
     times = store.view("time") if store is not None else np.empty(0)
     changes = int(((times >= d0) & (times < d1)).sum())  # a view of the records' times, no tuple each
@@ -191,15 +191,17 @@ def dynamic_kpis(
 
 def continuity_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     """Caseworker changes per child-year *with* a caseworker, and the share of open time unassigned."""
-    weekly = ctx.recorder.weekly_frame()
+    weekly = ctx.recorder.weekly
     out = {"caseworker_changes_per_child_year": caseworker_changes_per_child_year(ctx, t0, t1)}
-    if weekly.empty or "balans_area" not in weekly:
+    if not weekly or "balans_area" not in weekly:
         out["investigation_unassigned_time_share"] = float("nan")
         return out
-    i0, i1 = _week_rows(weekly, t0, t1)
-    waiting = float(weekly["balans_area"].iloc[i1] - weekly["balans_area"].iloc[i0])
-    col = OPEN_CASE_DAYS_PREFIX + "investigation"
-    assigned = float(weekly[col].iloc[i1] - weekly[col].iloc[i0]) if col in weekly else float("nan")
+    i0, i1 = _week_rows(weekly.column("day"), t0, t1)
+    area = weekly.column("balans_area")
+    waiting = float(area[i1] - area[i0])
+    name = OPEN_CASE_DAYS_PREFIX + "investigation"
+    col = weekly.column(name) if name in weekly else None
+    assigned = float(col[i1] - col[i0]) if col is not None else float("nan")
     total = waiting + assigned
     out["investigation_unassigned_time_share"] = waiting / total if total > 0 else float("nan")
     return out
