@@ -146,3 +146,19 @@ def test_a_one_replication_run_does_not_import_scipy() -> None:
             "simlib.run(sc, reps=1, seed=1).summary(); print(any(m.startswith('scipy') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_t_quantiles_at_95_percent_are_scipys_bit_for_bit() -> None:
+    """Intervals at 95% with up to 201 replications use stored quantiles, so simlib run skips scipy.special."""
+    from scipy.special import stdtrit
+
+    from simlib.experiments.intervals import t_quantile
+    from simlib.experiments.t_quantiles import P, T_975
+
+    assert P == 0.5 + 0.95 / 2 and len(T_975) == 200
+    for dof, q in enumerate(T_975, start=1):
+        assert q == float(stdtrit(dof, P)) and t_quantile(dof, P) == q, dof
+    # any other level or degrees of freedom asks scipy
+    for dof, p in ((201, P), (3.5, P), (4, 0.995), (float("inf"), P)):
+        assert t_quantile(dof, p) == float(stdtrit(dof, p)), (dof, p)
+    assert math.isnan(t_quantile(float("nan"), P))

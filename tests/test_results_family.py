@@ -4,7 +4,9 @@
 ``.summary(kpis, level)``, ``.report(kpis, level)`` (the text the CLI prints),
 ``.to_json_dict()`` (NaN -> null), a one-line repr and an HTML table. A
 fixed-staff and a dynamic scenario compare over every registered KPI (NaN
-where a stage does not run), without dropping rows.
+where a stage does not run), without dropping rows. ``run_kpis`` (``KpiRun``, the
+CLI's plain ``simlib run``: KPIs as dicts, no frames) gives ``run``'s numbers,
+table and JSON exactly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import simlib
-from simlib.experiments import Comparison, Results, SweepResults
+from simlib.experiments import Comparison, KpiRun, Results, SweepResults, run_kpis
 from simlib.model import kpi_registry
 from simlib.presentation.cli import app
 
@@ -159,3 +161,28 @@ def test_options_are_keyword_only_and_in_the_same_order() -> None:
     assert sweep_opts == [*COMMON_OPTIONS, "sample", "n", "ranges", "store"]
     with pytest.raises(TypeError):
         simlib.run(MMC, 2)  # reps only by name
+
+
+@pytest.mark.parametrize("scenario, jobs", [(MMC, 1), ("baseline", 2)], ids=["mmc", "baseline-jobs2"])
+def test_run_kpis_gives_the_frame_paths_numbers_exactly(scenario: str, jobs: int) -> None:
+    """The light path (KPIs as dicts, intervals with numpy) against the frames, bit for bit:
+    summary rows, JSON, the printed table (leads included), and the tidy frame it builds for csv."""
+    frames = simlib.run(scenario, reps=3, seed=7, years=1.0, series=False)
+    light = run_kpis(scenario, reps=3, seed=7, years=1.0, jobs=jobs, progress=False)
+    assert isinstance(light, KpiRun) and light.reps == frames.reps == 3
+    expected = frames.summary()
+    got = light.summary()
+    assert [r.kpi for r in got] == list(expected["kpi"])
+    for row, want in zip(got, expected.itertuples(index=False), strict=True):
+        for col in ("mean", "ci_low", "ci_high"):
+            a, b = getattr(row, col), getattr(want, col)
+            assert a == b or (math.isnan(a) and math.isnan(b)), (row.kpi, col, a, b)
+        assert (row.n, row.interval) == (want.n, want.interval), row.kpi
+    assert light.to_json_dict() == frames.to_json_dict()
+    assert json.dumps(light.to_json_dict()) == json.dumps(frames.to_json_dict())
+    assert light.report() == frames.report()
+    shown = ["balans_mean", "unstable"]
+    assert light.report(kpis=shown, level=0.9) == frames.report(kpis=shown, level=0.9)
+    pd.testing.assert_frame_equal(light.kpis, frames.kpis)
+    with pytest.raises(KeyError, match="no_such_kpi"):
+        light.summary(kpis=["no_such_kpi"])

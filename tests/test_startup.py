@@ -1,7 +1,10 @@
 """Start-up (issue 20 point 1): ``simlib --version`` and ``simlib validate FILE`` import only
 what they need: no pandas, scipy, matplotlib, Dask, SimPy or model in a fresh process
 (``python -X importtime`` lists every import). How long they take is measured by
-benchmarks/bench_startup.py (``make bench``), never asserted here."""
+benchmarks/bench_startup.py (``make bench``), never asserted here. ``simlib run`` of a
+scenario without placements or staff dynamics (M/M/c, issue 20 point 2's end-to-end ratio)
+prints its table or JSON without pandas, scipy, pyarrow, matplotlib or Dask: those cost
+more instructions than its replications (benchmarks/bench_instructions.py)."""
 
 from __future__ import annotations
 
@@ -52,3 +55,15 @@ def test_every_command_of_every_module_is_listed() -> None:
     assert with_app == sorted(cli_main.MODULES), "a command module is missing from COMMANDS in cli/main.py"
     defined = {name: module for module in cli_main.MODULES for name in cli_main.module_commands(module)}
     assert defined == cli_main.COMMANDS, "add the command to COMMANDS in simlib/presentation/cli/main.py"
+
+
+RUN_HEAVY = ("pandas", "scipy", "pyarrow", "matplotlib", "dask", "distributed")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_simlib_run_prints_its_kpis_without_pandas(fmt: str) -> None:
+    done, modules = _imports("run", "textbook/mmc", "--reps", "3", "--years", "1", "--format", fmt, "--quiet")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Wait for a caseworker" in done.stdout if fmt == "table" else done.stdout.startswith("{")
+    heavy = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in RUN_HEAVY))
+    assert not heavy, f"simlib run imported {heavy[:10]}"

@@ -11,11 +11,26 @@ The ``interval`` column of a summary names the method behind each row.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
+from simlib.experiments.t_quantiles import P as TABLE_P
+from simlib.experiments.t_quantiles import T_975
 from simlib.model import kpi_registry
+
+if TYPE_CHECKING:  # frames only in summarise: the CLI's plain run never imports pandas
+    import pandas as pd
+
+
+def t_quantile(dof: float, p: float) -> float:
+    """Student t quantile, as scipy.special.stdtrit computes it (95% intervals from a table)."""
+    if p == TABLE_P and 1 <= dof <= len(T_975) and dof == int(dof):  # NaN and inf fail the range
+        return T_975[int(dof) - 1]
+    from scipy.special import stdtrit  # imported when first needed: ~0.8 G instructions
+
+    return float(stdtrit(dof, p))
 
 
 def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -29,13 +44,22 @@ def t_interval(values: np.ndarray | pd.Series, level: float = 0.95) -> tuple[flo
     if n == 1:
         return mean, math.nan, math.nan, 1
     sd = float(x.std(ddof=1))
-    from scipy.special import stdtrit  # imported when first needed: a one-replication run never is
-
-    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
+    half = t_quantile(n - 1, 0.5 + level / 2) * sd / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
 
 INTERVAL_COLUMNS = ["mean", "ci_low", "ci_high", "n", "interval"]
+
+
+class Interval(NamedTuple):
+    """One KPI's summary row, as a row of ``summarise``'s frame: mean, interval, n and method."""
+
+    kpi: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+    interval: str
 
 
 def kpi_range(kpi: str, difference: bool = False) -> tuple[float, float]:
@@ -110,8 +134,18 @@ def kpi_interval(
     return mean, low, high, n, "t"
 
 
+def summarise_values(values: Mapping[str, Iterable[float]], level: float = 0.95) -> list[Interval]:
+    """One row per KPI from its replications' values (in replication order): ``summarise`` without a frame.
+
+    The same numbers as ``summarise`` of the tidy frame of those values (both call ``kpi_interval``).
+    """
+    return [Interval(kpi, *kpi_interval(np.fromiter(v, dtype=float), kpi, level)) for kpi, v in values.items()]
+
+
 def summarise(kpis: pd.DataFrame, by: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
     """One row per KPI (and group): mean, ci_low, ci_high, n and the interval's method."""
+    import pandas as pd
+
     keys = (by or []) + ["kpi"]
     rows = []
     for key, group in kpis.groupby(keys, sort=False):
@@ -166,7 +200,5 @@ def welch_interval(
     if se2 == 0:
         return diff, diff, diff, n
     dof = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    from scipy.special import stdtrit  # imported when first needed (see t_interval)
-
-    half = float(stdtrit(dof, 0.5 + level / 2)) * math.sqrt(se2)
+    half = t_quantile(dof, 0.5 + level / 2) * math.sqrt(se2)
     return diff, diff - half, diff + half, n

@@ -5,6 +5,11 @@ results do not depend on the order or the process they ran in, and two
 scenarios run with the same seed share random streams (common random numbers).
 The replications may run here, on a process pool or on Dask (see parallel.py);
 the frames are always sorted by replication, so they are identical bit for bit.
+
+Two results of one scenario's replications: ``Results`` (``run``: tidy frames
+of KPIs and weekly series, for computing) and ``KpiRun`` (``run_kpis``: each
+replication's KPIs as a dict, summarised with numpy; the CLI's plain ``simlib
+run``, which so never imports pandas). Both print the same table and JSON.
 """
 
 from __future__ import annotations
@@ -12,31 +17,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from simlib.experiments import precision as precision_mode
 from simlib.experiments import progress
 from simlib.experiments import report
-from simlib.experiments.intervals import summarise
+from simlib.experiments.intervals import Interval, summarise, summarise_values
 from simlib.experiments.parallel import execute
 from simlib.model.simulation import simulate
 from simlib.scenario.loader import load_scenario, scenario_hash, with_overrides
 from simlib.scenario.schema import Scenario
 
+if TYPE_CHECKING:  # frames where asked for: run_kpis (the CLI's plain run) never imports pandas
+    import pandas as pd
+
 KPI_COLUMNS = ["scenario", "scenario_hash", "replication", "seed", "kpi", "value"]
 
 
-@dataclass
-class Results:
-    """KPIs (one row per replication x metric) and weekly series of one scenario."""
+class RunReport:
+    """The run's text table and JSON, from ``summary()`` (a frame or a list of rows) and the run's facts."""
 
     scenario: Scenario
     seed: int
-    kpis: pd.DataFrame
-    series: pd.DataFrame
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -45,6 +46,42 @@ class Results:
     @property
     def hash(self) -> str:
         return scenario_hash(self.scenario)
+
+    @property
+    def reps(self) -> int:
+        raise NotImplementedError
+
+    def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> Any:
+        raise NotImplementedError
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``simlib run --format json`` object (NaN -> null)."""
+        return {
+            "scenario": self.name,
+            "scenario_hash": self.hash,
+            "seed": self.seed,
+            "reps": self.reps,
+            "kpis": {row.kpi: report.interval_json(row) for row in report.rows(self.summary())},
+        }
+
+    def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
+        """The text table ``simlib run`` prints: each KPI's mean, interval and n."""
+        title = report.run_title(self.name, self.hash, self.seed, self.reps, self.scenario)
+        every = self.summary(level=level)
+        lead = report.stability_lead(every) + report.budget_lead(every, self.scenario)
+        return "".join(line + "\n" for line in lead) + report.summary_table(
+            self.summary(kpis, level), title, label=label, level=level)
+
+
+@dataclass
+class Results(RunReport):
+    """KPIs (one row per replication x metric) and weekly series of one scenario."""
+
+    scenario: Scenario
+    seed: int
+    kpis: pd.DataFrame
+    series: pd.DataFrame
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def reps(self) -> int:
@@ -60,24 +97,6 @@ class Results:
     def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Mean and t-interval of each KPI (or of the named ones) across replications."""
         return report.select(summarise(self.kpis, level=level), kpis)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The ``simlib run --format json`` object (NaN -> null)."""
-        return {
-            "scenario": self.name,
-            "scenario_hash": self.hash,
-            "seed": self.seed,
-            "reps": self.reps,
-            "kpis": {row.kpi: report.interval_json(row) for row in self.summary().itertuples()},
-        }
-
-    def report(self, kpis: Sequence[str] | None = None, level: float = 0.95, label: report.Label | None = None) -> str:
-        """The text table ``simlib run`` prints: each KPI's mean, interval and n."""
-        title = report.run_title(self.name, self.hash, self.seed, self.reps, self.scenario)
-        lead = report.stability_lead(self.summary(level=level)) + report.budget_lead(self.summary(level=level),
-                                                                                     self.scenario)
-        return "".join(line + "\n" for line in lead) + report.summary_table(
-            self.summary(kpis, level), title, label=label, level=level)
 
     def __repr__(self) -> str:
         n_kpis = int(self.kpis["kpi"].nunique()) if len(self.kpis) else 0
@@ -98,15 +117,20 @@ def run_replication(
     """
     # only KPIs and the weekly series leave: the records keep only what the KPIs read
     out = simulate(scenario, seed, replication, warmup_days, on_progress=on_progress, records="kpis")
-    name, digest = scenario.name, scenario_hash(scenario)
-    kpis = pd.DataFrame(
-        [(name, digest, replication, seed, k, float(v)) for k, v in out.kpis.items()], columns=KPI_COLUMNS
-    )
+    kpis = kpi_frame(scenario, seed, replication, out.kpis)
     series = out.series.copy()
     series.insert(0, "replication", replication)
-    series.insert(0, "scenario", name)
+    series.insert(0, "scenario", scenario.name)
     series["in_warmup"] = series["day"] < out.warmup_days
     return kpis, series
+
+
+def kpi_frame(scenario: Scenario, seed: int, replication: int, kpis: dict[str, float]) -> pd.DataFrame:
+    """One replication's KPIs as tidy rows (``KPI_COLUMNS``)."""
+    import pandas as pd
+
+    name, digest = scenario.name, scenario_hash(scenario)
+    return pd.DataFrame([(name, digest, replication, seed, k, float(v)) for k, v in kpis.items()], columns=KPI_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -125,6 +149,58 @@ def replication_task(task: ReplicationTask) -> tuple[pd.DataFrame, pd.DataFrame 
     kpis, series = run_replication(task.scenario, task.seed, task.replication, task.warmup_days,
                                    on_progress=progress.report)
     return kpis, (series if task.with_series else None)
+
+
+def replication_kpis(task: ReplicationTask) -> dict[str, float]:
+    """Run one task for its KPIs only (module level, for pools and Dask): ``run_kpis``'s unit of work."""
+    out = simulate(task.scenario, task.seed, task.replication, task.warmup_days, on_progress=progress.report,
+                   records="kpis")
+    return {k: float(v) for k, v in out.kpis.items()}
+
+
+@dataclass
+class KpiRun(RunReport):
+    """Replications of one scenario as their KPIs: one dict a replication, in replication order.
+
+    ``run``'s results without frames: ``summary()`` is a list of ``Interval`` rows
+    computed with numpy (the same numbers as ``Results.summary()``), and the text
+    table and JSON are ``Results``'s. ``kpis`` and ``results()`` build the frames
+    (importing pandas) for what needs them (``--format csv``).
+    """
+
+    scenario: Scenario
+    seed: int
+    values: list[dict[str, float]]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reps(self) -> int:
+        return len(self.values)
+
+    def by_kpi(self) -> dict[str, list[float]]:
+        """Each KPI's values over the replications that report it, KPIs in their first replication's order."""
+        names = dict.fromkeys(k for one in self.values for k in one)
+        return {k: [one[k] for one in self.values if k in one] for k in names}
+
+    def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> list[Interval]:
+        """Mean and t-interval of each KPI (or of the named ones) across replications."""
+        return report.select(summarise_values(self.by_kpi(), level=level), kpis)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """The tidy frame ``Results.kpis`` holds (one row a replication and KPI)."""
+        return self.results().kpis
+
+    def results(self) -> Results:
+        """The same replications as ``Results`` (frames; no weekly series)."""
+        return collect(self.scenario, self.seed,
+                       [(kpi_frame(self.scenario, self.seed, r, one), None) for r, one in enumerate(self.values)])
+
+    def __repr__(self) -> str:
+        return f"<KpiRun {self.name}: {self.reps} replications x {len(self.by_kpi())} KPIs, seed {self.seed}>"
+
+    def _repr_html_(self) -> str:
+        return report.html_table(self.results().summary(), repr(self))
 
 
 def resolve(
@@ -157,6 +233,8 @@ def check_counts(reps: int, jobs: int) -> None:
 
 def collect(sc: Scenario, seed: int, parts: list[tuple[pd.DataFrame, pd.DataFrame | None]]) -> Results:
     """Results of one scenario from its replications' frames (in replication order)."""
+    import pandas as pd
+
     kpis = pd.concat([p[0] for p in parts], ignore_index=True)
     frames = [p[1] for p in parts if p[1] is not None]
     series = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -221,6 +299,8 @@ def run(
 
     if precision is None and not precision_abs:
         return collect(sc, seed, batch(0, reps))
+    from simlib.experiments import precision as precision_mode
+
     cap = precision_mode.validate(precision, precision_abs, reps, max_reps)  # before anything runs
     parts = batch(0, reps)
     available = list(dict.fromkeys(parts[0][0]["kpi"]))
@@ -237,3 +317,26 @@ def run(
         parts += batch(state.reps, target)
     results.extras["precision"] = log
     return results
+
+
+def run_kpis(
+    scenario: Scenario | str | Path,
+    *,
+    reps: int = 10,
+    seed: int = 2024,
+    years: float | None = None,
+    overrides: dict[str, Any] | None = None,
+    warmup: str | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    progress: bool | None = None,
+) -> KpiRun:
+    """``run`` for the KPIs only: the same replications, their KPIs as dicts (``KpiRun``), no frames.
+
+    What the CLI's plain ``simlib run`` calls: the replications, their summary and
+    the printed table or JSON need no pandas (importing it cost more than a short run).
+    """
+    check_counts(reps, jobs)
+    sc = resolve(scenario, overrides, years, warmup)
+    tasks = [ReplicationTask(sc, seed, r, with_series=False) for r in range(reps)]
+    return KpiRun(sc, seed, execute(replication_kpis, tasks, jobs=jobs, dask=dask, progress=progress, desc=sc.name))

@@ -5,6 +5,10 @@ CLI only prints ``.report()`` and a notebook shows the same table as HTML
 (``_repr_html_``). KPIs are named by their registry names; ``label`` (a callable
 ``kpi name -> text``) swaps in other labels, e.g. the catalogue's, without
 touching the layout. No presentation imports: this module sits in experiments.
+
+A summary is a frame (``summarise``) or a list of rows (``summarise_values``:
+``Interval`` tuples, the CLI's plain ``run``, which never imports pandas); the
+run's text and JSON read either through ``rows``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,18 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 Label = Callable[[str], str]
+Summary = Any  # a summary frame, or a list of rows with the frame's columns as attributes
+
+
+def rows(summary: Summary) -> list[Any]:
+    """A summary's rows, each with the columns as attributes (``kpi``, ``mean``, ``ci_low``...)."""
+    return summary if isinstance(summary, list) else list(summary.itertuples(index=False))
 
 
 def fmt(x: float | None) -> str:
@@ -47,14 +57,17 @@ def interval_json(row: Any) -> dict[str, Any]:
             "interval": str(getattr(row, "interval", "t"))}
 
 
-def select(summary: pd.DataFrame, kpis: Sequence[str] | None) -> pd.DataFrame:
-    """The rows of the named KPIs (in the frame's order), or all rows; an unknown name is a KeyError."""
+def select(summary: Summary, kpis: Sequence[str] | None) -> Summary:
+    """The rows of the named KPIs (in the summary's order), or all rows; an unknown name is a KeyError."""
     if kpis is None:
         return summary
-    known = set(summary["kpi"])
+    listed = isinstance(summary, list)
+    known = {r.kpi for r in summary} if listed else set(summary["kpi"])
     unknown = [k for k in kpis if k not in known]
     if unknown:
         raise KeyError(f"unknown KPI {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    if listed:
+        return [r for r in summary if r.kpi in set(kpis)]
     return summary[summary["kpi"].isin(list(kpis))].reset_index(drop=True)
 
 
@@ -65,30 +78,31 @@ MARK_NOTES = {
 }
 
 
-def summary_table(summary: pd.DataFrame, title: str, head: str = "kpi", label: Label | None = None,
+def summary_table(summary: Summary, title: str, head: str = "kpi", label: Label | None = None,
                   level: float = 0.95) -> str:
     """A readable table: KPI, mean and interval, n (replications behind the row); marks explain intervals."""
     name = label or str
-    methods = summary["interval"] if "interval" in summary else pd.Series("t", index=summary.index)
-    marks = [MARKS.get(str(m), "") for m in methods]
-    rows = [(name(str(r.kpi)), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]{mark}", str(int(r.n)))
-            for r, mark in zip(summary.itertuples(), marks, strict=True)]
+    shown = rows(summary)
+    marks = [MARKS.get(str(getattr(r, "interval", "t")), "") for r in shown]
+    rows_ = [(name(str(r.kpi)), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]{mark}", str(int(r.n)))
+             for r, mark in zip(shown, marks, strict=True)]
     header = (head, "mean", f"{level:.0%} CI", "n")
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(4)]
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows_)) if rows_ else len(header[i]) for i in range(4)]
 
     def line(cells: tuple[str, ...]) -> str:
         return (f"{cells[0]:<{widths[0]}}  {cells[1]:>{widths[1]}}  "
                 f"{cells[2]:>{widths[2]}}  {cells[3]:>{widths[3]}}")
 
     out = [title, line(header), line(tuple("-" * w for w in widths))]
-    out += [line(row) for row in rows]
+    out += [line(row) for row in rows_]
     out += [MARK_NOTES[m] for m in sorted(set(marks)) if m]
     return "\n".join(out) + "\n"
 
 
-def _row(summary: pd.DataFrame, kpi: str) -> Any | None:
-    rows = summary[summary["kpi"] == kpi]
-    return None if rows.empty or math.isnan(rows["mean"].iloc[0]) else SimpleNamespace(**rows.iloc[0].to_dict())
+def _row(summary: Summary, kpi: str) -> Any | None:
+    """The KPI's row (its columns as attributes), or None where it is missing or has no mean."""
+    row = next((r for r in rows(summary) if r.kpi == kpi), None)
+    return None if row is None or math.isnan(row.mean) else row
 
 
 def _count(row: Any | None) -> int:
@@ -96,7 +110,7 @@ def _count(row: Any | None) -> int:
     return 0 if row is None else round(row.mean * row.n)
 
 
-def _material_growth(growth: Any | None, summary: pd.DataFrame) -> bool:
+def _material_growth(growth: Any | None, summary: Summary) -> bool:
     """The balans grows beyond doubt and by more than noise over the reported period.
 
     Beyond doubt: the interval lies above 0. More than noise: over the reported
@@ -109,7 +123,7 @@ def _material_growth(growth: Any | None, summary: pd.DataFrame) -> bool:
     return added >= max(10.0, 0.5 * (balans.mean if balans is not None else 0.0))
 
 
-def stability_lead(summary: pd.DataFrame) -> list[str]:
+def stability_lead(summary: Summary) -> list[str]:
     """Lines that lead a run's table when its queue did not settle (the numbers below then depend on run length)."""
     lines = []
     unstable, stopped, growth = (_row(summary, k) for k in ("unstable", "stopped_early", "balans_growth_per_year"))
@@ -125,7 +139,7 @@ def stability_lead(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
-def budget_lead(summary: pd.DataFrame, scenario: Any) -> list[str]:
+def budget_lead(summary: Summary, scenario: Any) -> list[str]:
     """A line that explains a staff cost above the staff budget (what the budget pays and what it does not)."""
     staff = getattr(scenario, "staff", None)
     budget = getattr(staff, "budget_sek_per_year", None)
@@ -200,6 +214,8 @@ def sweep_table(frame: pd.DataFrame, keys: Sequence[str], kpis: Sequence[str], l
 
 def html_table(frame: pd.DataFrame, caption: str) -> str:
     """A compact HTML table for notebooks, numbers in four significant digits."""
+    import pandas as pd
+
     shown = frame.copy()
     for col in shown.columns:
         if pd.api.types.is_float_dtype(shown[col]):

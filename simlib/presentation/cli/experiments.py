@@ -175,7 +175,8 @@ def run(
     json: {"scenario", "scenario_hash", "seed", "reps", "kpis": {kpi: {"mean", "ci_low", "ci_high", "n"}}};
     csv: one row per replication and KPI.
     """
-    from simlib.experiments import run as run_replications
+    from simlib.experiments.replications import run as run_replications
+    from simlib.experiments.replications import run_kpis
     from simlib.scenario import load
 
     _check_common(reps, jobs, years, fmt, warmup, seed, output)
@@ -187,11 +188,15 @@ def run(
         raise UserError(f"--max-reps: must be at least --reps ({reps}), got {max_reps}")
     loaded = load(scenario, set_ or [])
     try:
-        results = run_replications(
-            loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask,
-            progress=not quiet, series=False, precision=precision, precision_abs=absolute or None,
-            max_reps=max_reps, precision_kpis=precision_kpi or kpi,
-        )
+        if precision is None and not absolute:  # KPIs as plain values: no frames, no pandas (run_kpis)
+            results = run_kpis(loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs,
+                               dask=dask, progress=not quiet)
+        else:
+            results = run_replications(
+                loaded.scenario, reps=reps, seed=seed, years=years, warmup=warmup, jobs=jobs, dask=dask,
+                progress=not quiet, series=False, precision=precision, precision_abs=absolute or None,
+                max_reps=max_reps, precision_kpis=precision_kpi or kpi,
+            )
     except (ValueError, KeyError) as exc:
         raise _library_errors(exc) from None
     if "precision" in results.extras:
