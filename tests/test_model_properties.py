@@ -77,9 +77,9 @@ def captured() -> Iterator[dict[str, Any]]:
         box["ctx"] = build(*args, **kwargs)
         return box["ctx"]
 
-    def count(ctx: Any, referral: Any) -> None:
-        box["referrals"].append(referral)
-        on_referral(ctx, referral)
+    def count(ctx: Any, *bound_and_referral: Any) -> None:
+        box["referrals"].append(bound_and_referral[-1])
+        on_referral(ctx, *bound_and_referral)
 
     with mock.patch.object(simulation, "build_context", build_and_keep), mock.patch.object(
         simulation, "_on_referral", count

@@ -99,7 +99,14 @@ def staff_fixed(ctx: SimContext) -> None:
     install_fixed_workforce_kpis(ctx)  # exact workforce KPIs for the fixed counts (workforce/kpis.py)
 
 
-def _on_referral(ctx: SimContext, referral: Referral) -> None:
+def _on_referral(
+    ctx: SimContext, after_screening: Callable[[Referral], None] | None, referral: Referral,
+) -> None:
+    """A report arrives: the stages that watch reports, an open investigation, or screening.
+
+    ``after_screening`` is None when ``screening.enabled`` is false (bound once a run,
+    not read from the scenario a referral).
+    """
     for handler in ctx.referral_handlers:
         handler(referral)
     if join_open_investigation(ctx, referral, screened=False) is not None:
@@ -108,8 +115,8 @@ def _on_referral(ctx: SimContext, referral: Referral) -> None:
             referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, False, True,
         )
         return
-    if ctx.scenario.screening.enabled:
-        start_screening(ctx, referral, partial(_after_screening, ctx))
+    if after_screening is not None:
+        start_screening(ctx, referral, after_screening)
     else:
         ctx.recorder.referrals.add(
             referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, True, False,
@@ -240,7 +247,8 @@ def simulate(
 
         placements.install(ctx)
     env = ctx.env
-    on_referral = partial(_on_referral, ctx)  # a partial, not a lambda: no Python frame per referral
+    after_screening = partial(_after_screening, ctx) if scenario.screening.enabled else None
+    on_referral = partial(_on_referral, ctx, after_screening)  # a partial, not a lambda: no Python frame per referral
     failure_demand.install(ctx, on_referral, horizon)
     env.process(referral_arrivals(ctx, on_referral, until=horizon))
     env.process(weekly_sampler(ctx, horizon, run_out_end, on_progress))
