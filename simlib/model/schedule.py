@@ -104,4 +104,5 @@ def call_in(env: simpy.Environment, delay: float, fn: Callable[..., Any], *args:
 
 def call_at(env: simpy.Environment, t: float, fn: Callable[..., Any], *args: Any) -> Call:
     """Call ``fn(*args)`` at clock time ``t`` (now, if ``t`` has passed)."""
-    return call_in(env, max(t - env.now, 0.0), fn, *args)
+    delay = t - env.now
+    return call_in(env, 0.0 if delay < 0.0 else delay, fn, *args)  # max(delay, 0.0), no builtin call

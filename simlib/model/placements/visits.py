@@ -68,6 +68,12 @@ class VisitBook:
         self.schedule = cfg.visit_schedule
         self.hours = cfg.visit_hours
         self.legal = 365.0 / cfg.visits_per_year if cfg.visits_per_year > 0 else None
+        # interval()'s values, worked out once (it runs at every visit and move)
+        s = self.schedule
+        self.early_days = s.early_months * 365.0 / 12.0
+        legal = self.legal
+        self.residential_interval = None if legal is None else min(s.residential_interval_days, legal)
+        self.early_interval = None if legal is None else min(s.early_interval_days, legal)
         self.follow_up_per_work_day = cfg.follow_up_hours_per_child_week / ctx.calendar.workdays_per_week
         self.follow_up_per_day = cfg.follow_up_hours_per_child_week / 7.0  # on average over the week
         self.outside = {kind: getattr(cfg.types, kind).outside_share for kind in ("familjehem", "konsulent",
@@ -82,11 +88,10 @@ class VisitBook:
 
     def interval(self, child: Child, now: float) -> float:
         """Days to the next visit for where the child lives now."""
-        s = self.schedule
         if child.place in RESIDENTIAL:
-            return min(s.residential_interval_days, self.legal)
-        if now - child.spell_start < s.early_months * 365.0 / 12.0:
-            return min(s.early_interval_days, self.legal)
+            return self.residential_interval
+        if now - child.spell_start < self.early_days:
+            return self.early_interval
         return self.legal
 
     def start(self, child: Child) -> None:

@@ -43,7 +43,8 @@ class HazardClock:
         if not self.active or rate_per_day == self.rate:
             return  # same rate: the scheduled firing stays exact
         now = self.env.now
-        self.left = max(self.left - self.rate * (now - self.last), 0.0)
+        left = self.left - self.rate * (now - self.last)
+        self.left = 0.0 if left < 0.0 else left  # max(left, 0.0) without the builtin call (~1 300 instructions)
         self.last = now
         self.rate = rate_per_day
         self._schedule()
@@ -94,4 +95,7 @@ def overload_multiplier(load: float, reference: float | None, factor_at_double: 
     """
     if reference is None or reference <= 0.0 or factor_at_double == 1.0:
         return 1.0
-    return factor_at_double ** (min(load / reference, MAX_OVERLOAD_RATIO) - 1.0)
+    ratio = load / reference
+    if ratio > MAX_OVERLOAD_RATIO:  # min(ratio, MAX_OVERLOAD_RATIO) without the builtin call
+        ratio = MAX_OVERLOAD_RATIO
+    return factor_at_double ** (ratio - 1.0)
