@@ -102,11 +102,11 @@ def test_placement_kpis_read_the_big_record_kinds_without_frames(monkeypatch: py
     expected = simulate(sc, 4, 0).kpis
     frame = Columns.frame
 
-    def only_small_frames(self: Columns, text_objects: bool = False):
+    def only_small_frames(self: Columns, text_objects: bool = False, fields: tuple[str, ...] | None = None):
         if self.kind in (VisitRecord, InHomeSpell, PlacementNeed, Breakdown, PlacementCaseworkerChange):
             raise AssertionError(f"a frame of every {self.kind.__name__}")
         assert text_objects, f"{self.kind.__name__}: text as pyarrow strings"
-        return frame(self, text_objects)
+        return frame(self, text_objects, fields)
 
     monkeypatch.setattr(Columns, "frame", only_small_frames)
     monkeypatch.setattr(Columns, "__iter__", lambda self: (_ for _ in ()).throw(AssertionError("records as tuples")))
@@ -178,6 +178,62 @@ def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: st
     with pytest.raises(KeyError, match="lean recorder"):
         lean.recorder.investigation_frame()
     assert len(lean.recorder.investigations) == len(full.recorder.investigations)
+    # the later stages' records: only the fields their KPIs read (placements.kpis.KPI_RECORD_FIELDS)
+    from simlib.model.placements.kpis import KPI_RECORD_FIELDS
+    from simlib.model.records import CareEpisode, InvestigationJoined
+
+    for kind, fields in KPI_RECORD_FIELDS.items():
+        if kind not in full.recorder.events:
+            continue
+        kept = lean.recorder.events[kind].frame(text_objects=True, fields=fields)
+        pd.testing.assert_frame_equal(kept, full.recorder.events[kind].frame(text_objects=True, fields=fields))
+    with pytest.raises(KeyError, match="lean recorder"):
+        lean.recorder.frame(CareEpisode)
+    joined = lean.recorder.events[InvestigationJoined]
+    assert len(joined) == len(full.recorder.events[InvestigationJoined]) > 0
+    assert all(len(column) == 0 for column in joined.columns)  # counted, nothing kept
+
+
+def test_a_lean_recorder_chooses_its_fields_before_the_first_record() -> None:
+    lean = Recorder.lean({ReferralRecord: ("arrived",), InvestigationRecord: ("opened",)})
+    lean.keep_only({Breakdown: ("time",)})
+    lean.log(Breakdown(time=1.0, child=3, place="hvb"))
+    assert list(lean.events[Breakdown].frame(fields=("time",))["time"]) == [1.0]
+    with pytest.raises(KeyError, match="lean recorder"):
+        lean.events[Breakdown].view("place")
+    with pytest.raises(RuntimeError, match="before a record"):
+        lean.keep_only({Breakdown: ("time", "child")})
+    full = Recorder()
+    full.keep_only({Breakdown: ("time",)})  # a full recorder keeps every field
+    full.log(Breakdown(time=1.0, child=3, place="hvb"))
+    assert list(full.events[Breakdown].view("child")) == [3]
+
+
+def test_follow_up_keys_are_those_a_concatenation_of_widened_columns_gave() -> None:
+    """``_sorted_keys`` fills one array in place from the 4-byte ids: the same floats, bit for bit."""
+    from simlib.model.kpis import KEY_SPAN, _sorted_keys
+
+    rng = np.random.default_rng(4)
+    child = rng.integers(0, 2**31 - 1, 5000).astype(np.int32)
+    time = rng.uniform(0, 30_000, 5000)
+    more = [(int(c), float(t)) for c, t in zip(rng.integers(0, 10**6, 7), rng.uniform(0, 30_000, 7), strict=True)]
+    old = np.concatenate([child.astype(np.int64).astype(float) * KEY_SPAN + time,
+                          np.array([c for c, _ in more], dtype=float) * KEY_SPAN
+                          + np.array([t for _, t in more], dtype=float)])
+    old.sort()
+    assert _sorted_keys(child, time, more).tobytes() == old.tobytes()
+    assert _sorted_keys(child, time, []).tobytes() == np.sort(child.astype(float) * KEY_SPAN + time).tobytes()
+
+
+def test_the_weekly_frame_is_built_once_and_a_change_to_a_copy_leaves_it() -> None:
+    rec = Recorder()
+    for week in range(3):
+        rec.weekly.append({"day": 7.0 * week, "balans": week})
+    first = rec.weekly_frame()
+    first.loc[0, "balans"] = 99
+    first["extra"] = 1.0
+    again = rec.weekly_frame()
+    assert list(again["balans"]) == [0, 1, 2] and "extra" not in again
 
 
 def test_an_int_column_takes_4_bytes_until_a_value_needs_8() -> None:

@@ -19,6 +19,7 @@ Names are MODEL.md section 5's public contract.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,16 +29,19 @@ if TYPE_CHECKING:
     from simlib.model.weekly import Weekly
 
 from simlib.model import kpi_registry
-from simlib.model.records import InvestigationRecord, ReferralRecord
+from simlib.model.records import CaseworkerChange, InvestigationJoined, InvestigationRecord, ReferralRecord
 from simlib.model.units import YEAR
 from simlib.scenario.rules import cap_rule
 from simlib.scenario.schema import Scenario
 
 NAN = float("nan")
-# The fields of the two big record kinds that the KPIs read (``Recorder.lean`` keeps only these)
+# The fields of the pipeline's record kinds that the KPIs read (``Recorder.lean`` keeps only these;
+# a referral taken into an open investigation is counted, its InvestigationJoined record is not read)
 KPI_RECORD_FIELDS: dict[type, tuple[str, ...]] = {
     ReferralRecord: ("arrived", "child", "screened", "joined"),
     InvestigationRecord: ("opened", "assigned", "decided", "heard", "rushed", "quality", "child"),
+    InvestigationJoined: (),
+    CaseworkerChange: ("time",),  # workforce/kpis.py: changes per child-year, in both staffing modes
 }
 # A case closed *at* its deadline (rushed, or done the same instant) is on time;
 # opened + deadline - opened is not always exactly the deadline in floating point.
@@ -234,27 +238,10 @@ def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
     closed in [t0, t1] with whatever follow-up there is (a lower bound).
     Every later referral counts, whatever it leads to (DfE's re-referral rate).
     """
-    refs, inv = ctx.recorder.referrals, ctx.recorder.investigations
-    end = t1 - YEAR if t1 - YEAR > t0 else t1
-    decided = inv.view("decided")
-    closed = (decided >= t0) & (decided < end)
-    if not closed.any():
-        return NAN
+    refs = ctx.recorder.referrals
     pending = [(r.child, r.arrived) for r in ctx.open_screenings.values()]
-    span = 1e5  # days: far beyond any run, so child x span + time sorts by child, then time
-    keys = refs.view("child").astype(float)  # one array of every referral's key, built in place
-    keys *= span
-    keys += refs.view("arrived")
-    if pending:
-        keys = np.concatenate([keys, np.array([c for c, _ in pending], dtype=float) * span
-                               + np.array([t for _, t in pending], dtype=float)])
-    keys.sort()
-    d = inv.view("child")[closed].astype(float) * span + decided[closed]
-    nxt = np.searchsorted(keys, d, side="right")  # first referral about the child after the decision
-    found = nxt < len(keys)
-    gap = np.full(len(d), np.inf)
-    gap[found] = keys[nxt[found]] - d[found]
-    return float((gap <= YEAR).mean())
+    return _followed_within_a_year(ctx, t0, t1, lambda: _sorted_keys(refs.view("child", widen=False),
+                                                                     refs.view("arrived"), pending))
 
 
 def _re_investigation_share(ctx: SimContext, t0: float, t1: float) -> float:
@@ -266,19 +253,47 @@ def _re_investigation_share(ctx: SimContext, t0: float, t1: float) -> float:
     (one that joins an open investigation or is closed at screening does not).
     """
     inv = ctx.recorder.investigations
+    still_open = [(c.referral.child, c.opened) for c in ctx.open_cases.values()]
+    return _followed_within_a_year(ctx, t0, t1, lambda: _sorted_keys(inv.view("child", widen=False),
+                                                                     inv.view("opened"), still_open))
+
+
+KEY_SPAN = 1e5  # days: far beyond any run, so child x KEY_SPAN + time sorts by child, then time
+
+
+def _sorted_keys(child: np.ndarray, time: np.ndarray, more: list[tuple[int, float]]) -> np.ndarray:
+    """``child x KEY_SPAN + time`` of every record and of ``more`` (child, time) pairs, sorted.
+
+    One array of the records' size, filled in place from the stored columns (a
+    widened copy of the children and a concatenation were three more).
+    """
+    n = len(child)
+    keys = np.empty(n + len(more))
+    head = keys[:n]
+    head[:] = child
+    head *= KEY_SPAN
+    head += time
+    if more:
+        keys[n:] = (np.array([c for c, _ in more], dtype=float) * KEY_SPAN
+                    + np.array([t for _, t in more], dtype=float))
+    keys.sort()
+    return keys
+
+
+def _followed_within_a_year(ctx: SimContext, t0: float, t1: float, sorted_keys: Callable[[], np.ndarray]) -> float:
+    """Share of the investigations closed in the window whose child has a key (``sorted_keys()``) within a year.
+
+    ``sorted_keys`` is called only when some investigation closed in the window.
+    """
+    inv = ctx.recorder.investigations
     end = t1 - YEAR if t1 - YEAR > t0 else t1
     decided = inv.view("decided")
     closed = (decided >= t0) & (decided < end)
     if not closed.any():
         return NAN
-    span = 1e5  # days: child x span + time sorts by child, then time
-    still_open = list(ctx.open_cases.values())
-    keys = np.concatenate([inv.view("child").astype(float) * span + inv.view("opened"),
-                           np.array([c.referral.child for c in still_open], dtype=float) * span
-                           + np.array([c.opened for c in still_open], dtype=float)])
-    keys.sort()
-    d = inv.view("child")[closed].astype(float) * span + decided[closed]
-    nxt = np.searchsorted(keys, d, side="right")  # first investigation of the child opened after the decision
+    keys = sorted_keys()
+    d = inv.view("child", widen=False)[closed].astype(float) * KEY_SPAN + decided[closed]
+    nxt = np.searchsorted(keys, d, side="right")  # the child's first key after the decision
     found = nxt < len(keys)
     gap = np.full(len(d), np.inf)
     gap[found] = keys[nxt[found]] - d[found]

@@ -205,12 +205,14 @@ class Columns:
         self._flush()
         return np.asarray(self._values(self.kind._fields.index(name)))
 
-    def view(self, name: str) -> np.ndarray:
+    def view(self, name: str, widen: bool = True) -> np.ndarray:
         """One field's values without a copy where the column is typed (read-only; KPIs after the run).
 
-        A flag column is viewed as booleans (its bytes are 0 or 1). While a view
-        lives, its array cannot grow (``BufferError``): read views after the run,
-        in a function's locals, and let them go before anything is logged again.
+        A flag column is viewed as booleans (its bytes are 0 or 1); an int column
+        as int64, a copy while it is stored at 4 bytes a value: ``widen=False``
+        gives it as stored, without the copy (for keys computed from it). While a
+        view lives, its array cannot grow (``BufferError``): read views after the
+        run, in a function's locals, and let them go before anything is logged again.
         """
         self._flush()
         i = self.kind._fields.index(name)
@@ -218,24 +220,29 @@ class Columns:
         if not isinstance(col, array) or not len(col):
             return np.asarray(self._values(i))
         values = np.frombuffer(col, dtype=col.typecode)
-        values = values.view(np.bool_) if self.dtypes[i] is np.bool_ else values.astype(self.dtypes[i], copy=False)
+        if self.dtypes[i] is np.bool_:
+            values = values.view(np.bool_)
+        elif widen:
+            values = values.astype(self.dtypes[i], copy=False)
         values.flags.writeable = False
         return values
 
-    def frame(self, text_objects: bool = False) -> pd.DataFrame:
+    def frame(self, text_objects: bool = False, fields: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The records as a DataFrame; ``text_objects`` keeps text columns as Python objects.
 
         pandas 3 makes a text column a pyarrow-backed string array, held in pyarrow's
         own memory pool (not returned to the system, not seen by tracemalloc): the
-        KPIs ask for objects, so a long run's peak does not grow by it.
+        KPIs ask for objects, so a long run's peak does not grow by it. ``fields``:
+        only those columns, in the record's order (what a lean store keeps).
         """
         import pandas as pd
 
         self._flush()
+        names = [n for n in self.kind._fields if fields is None or n in fields]
         data = {name: (pd.Series(self._values(i), dtype=object)
                        if text_objects and isinstance(self.columns[i], _Text) else self._values(i))
-                for i, name in enumerate(self.kind._fields)}
-        return pd.DataFrame(data, columns=list(self.kind._fields))
+                for i, name in ((self.kind._fields.index(n), n) for n in names)}
+        return pd.DataFrame(data, columns=names)
 
     def __len__(self) -> int:
         return self.size + len(self.pending)
@@ -261,25 +268,39 @@ class Recorder:
     ended_at: float = 0.0
     # the weekly frame, built once (several KPI providers read it after the run): (rows, frame)
     _weekly: tuple[int, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    # a lean recorder's fields to keep, by kind of record (None: every field of every kind)
+    keep: dict[type, tuple[str, ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def lean(cls, keep: dict[type, tuple[str, ...]]) -> Recorder:
-        """A recorder that keeps only the named fields of referrals and investigations.
+        """A recorder that keeps only the named fields of the kinds named (every field of the others).
 
         The two biggest kinds of record (one per referral, one per investigation)
-        hold fields no KPI reads (ages, hours, the caseload a case ran under...);
-        a replication run for its KPIs (``run_replication``) lets those go, so its
-        memory grows by the bytes the KPIs need. A frame or a dropped field of
-        such a store raises ``KeyError``.
+        hold fields no KPI reads (ages, hours, the caseload a case ran under...),
+        and so do the later stages' (``keep_only``); a replication run for its KPIs
+        (``run_replication``) lets those go, so its memory grows by the bytes the
+        KPIs need. A full frame or a dropped field of such a store raises ``KeyError``.
         """
         return cls(referrals=Columns(ReferralRecord, keep[ReferralRecord]),
-                   investigations=Columns(InvestigationRecord, keep[InvestigationRecord]))
+                   investigations=Columns(InvestigationRecord, keep[InvestigationRecord]), keep=dict(keep))
+
+    def keep_only(self, fields: dict[type, tuple[str, ...]]) -> None:
+        """A stage's KPI fields, by kind: a lean recorder keeps only those (a full one keeps all).
+
+        Called when the stage is installed, before it logs a record of those kinds.
+        """
+        if self.keep is None:
+            return
+        if fields.keys() & self.events.keys():
+            raise RuntimeError("a lean recorder's fields are chosen before a record of the kind is logged")
+        self.keep.update(fields)
 
     def log(self, record: NamedTuple) -> None:
         """A record of a later stage (placements, workforce), kept by its type."""
-        store = self.events.get(type(record))
+        kind = type(record)
+        store = self.events.get(kind)
         if store is None:
-            store = self.events[type(record)] = Columns(type(record))
+            store = self.events[kind] = Columns(kind, self.keep.get(kind) if self.keep is not None else None)
         store.append(record)
 
     def of(self, kind: type) -> list[Any]:
@@ -307,8 +328,11 @@ class Recorder:
         """The weekly series as a DataFrame (a copy of one built once per number of rows).
 
         Without the caseload histograms (the KPIs read the two weeks they need with
-        ``weekly.levels``; ``weekly.frame()`` has them all).
+        ``weekly.levels``; ``weekly.frame()`` has them all). The copy is shallow:
+        under pandas' copy-on-write a change to it copies what it changes, so the
+        frame built once is never altered, and the several readers after a run do
+        not each hold the series' bytes.
         """
         if self._weekly is None or self._weekly[0] != len(self.weekly):
             self._weekly = (len(self.weekly), self.weekly.frame(levels=False))
-        return self._weekly[1].copy()
+        return self._weekly[1].copy(deep=False)

@@ -66,6 +66,16 @@ if TYPE_CHECKING:
 NAN = float("nan")
 ENTRIES = ("decision", "escalation", "acute", "re_entry")
 TWO_YEARS = 2 * YEAR
+# The fields of the placement records that the KPIs read (a lean recorder keeps only these)
+KPI_RECORD_FIELDS: dict[type, tuple[str, ...]] = {
+    PlacementSpell: ("child", "episode", "placement", "start", "end", "place", "end_reason"),
+    CareEpisode: ("child", "episode", "start", "end", "end_reason"),
+    VisitRecord: VisitRecord._fields,
+    PlacementNeed: ("time", "emergency", "why", "kind"),
+    Breakdown: ("time",),
+    PlacementCaseworkerChange: ("time",),
+    InHomeSpell: ("start", "end"),
+}
 
 
 def child_history(output: Any) -> pd.DataFrame:
@@ -111,7 +121,7 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
     if span <= 0:
         return out
     years = span / YEAR
-    spells = _records(rec, PlacementSpell).frame(text_objects=True)
+    spells = _records(rec, PlacementSpell).frame(text_objects=True, fields=KPI_RECORD_FIELDS[PlacementSpell])
     start, end = spells["start"].to_numpy(float), spells["end"].to_numpy(float)
     days_in = _overlap(start, end, t0, t1)
     child_years = float(days_in.sum()) / YEAR
@@ -146,7 +156,9 @@ def placement_kpis(system: PlacementSystem, t0: float, t1: float) -> dict[str, f
 
     ended = spells[(end >= t0) & (end < t1) & spells["place"].isin(FAMILY_HOMES) & (spells["end_reason"] != "open")]
     out["family_home_breakdown_share"] = float((ended["end_reason"] == "breakdown").mean()) if len(ended) else NAN
-    out["re_entry_2y_share"] = _re_entry_share(_records(rec, CareEpisode).frame(text_objects=True), t0, t1, system.env.now)
+    episodes = _records(rec, CareEpisode).frame(text_objects=True, fields=KPI_RECORD_FIELDS[CareEpisode])
+    out["re_entry_2y_share"] = _re_entry_share(episodes, t0, t1, system.env.now)
+    del episodes
     out["children_in_care_per_year"] = _children_per_year(spells, start, end, t0, t1)
     out.update(cost_kpis(system, spells, days_in, t0, t1))
     placed = out["children_in_care_per_year"]
@@ -202,26 +214,34 @@ def visit_kpis(
         whole += len(counts)
         enough += int((counts >= required).sum())
     out["visits_4plus_share"] = enough / whole if whole and required > 0 else NAN
-    made_frame = pd.DataFrame({"child": child[made_in], "episode": episode[made_in], "made": made[made_in]})
-    out["visits_per_family_home_child_year"] = _family_home_visit_rate(made_frame, spells, t0, t1)
+    del child, episode, made, done
+    out["visits_per_family_home_child_year"] = _family_home_visit_rate(_made_in_order(visits, made_in), spells, t0, t1)
     return out
+
+
+def _made_in_order(visits: Columns, made_in: np.ndarray) -> pd.DataFrame:
+    """The visits made in the window (child, episode, when), sorted by when: the frame sorted once, not copied."""
+    made = visits.view("made")
+    return pd.DataFrame({"child": visits.view("child")[made_in], "episode": visits.view("episode")[made_in],
+                         "made": made[made_in]}).sort_values("made")
 
 
 MERGE_ROWS = 8192  # visits matched to their stays at a time (memory: the match is row by row)
 
 
-def _family_home_visit_rate(made: pd.DataFrame, spells: pd.DataFrame, t0: float, t1: float) -> float:
+def _family_home_visit_rate(when: pd.DataFrame, spells: pd.DataFrame, t0: float, t1: float) -> float:
     """Visits made while the child lived in a foster, consultant-supported or kinship home, per child-year there.
 
     The published figures (the legal four a year; Umeå's 4.2) are for children in family
-    homes; emergency places and HVB are visited every six weeks by design.
+    homes; emergency places and HVB are visited every six weeks by design. ``when``:
+    the visits (child, episode, made), sorted by ``made``.
     """
-    homes = spells[spells["place"].isin(FAMILY_HOMES)]
-    years = float(_overlap(homes["start"].to_numpy(float), homes["end"].to_numpy(float), t0, t1).sum()) / YEAR
-    if years <= 0 or not len(made):
+    homes = spells["place"].isin(FAMILY_HOMES).to_numpy()
+    years = float(_overlap(spells["start"].to_numpy(float)[homes], spells["end"].to_numpy(float)[homes],
+                           t0, t1).sum()) / YEAR
+    if years <= 0 or not len(when):
         return NAN
-    stays = homes[["child", "episode", "start", "end"]].sort_values("start")
-    when = made[["child", "episode", "made"]].sort_values("made")
+    stays = spells.loc[homes, ["child", "episode", "start", "end"]].sort_values("start")
     # each visit's match depends only on the stays, so the visits go through in blocks
     inside = 0
     for first in range(0, len(when), MERGE_ROWS):

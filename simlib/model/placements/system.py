@@ -43,7 +43,7 @@ from simlib.model.children import ChildNumbers
 from simlib.model.placements.child import EMERGENCY_KINDS, PLACE_KINDS, TEEN_AGE, Child
 from simlib.model.placements.entries import Entries
 from simlib.model.placements.in_home import InHomeSupport
-from simlib.model.placements.kpis import install_reporting
+from simlib.model.placements.kpis import KPI_RECORD_FIELDS, install_reporting
 from simlib.model.placements.places import Places
 from simlib.model.placements.visits import VisitBook
 from simlib.model.records import Breakdown, CareEpisode, PlacementCaseworkerChange
@@ -412,6 +412,7 @@ def _never_done(_job: Job) -> None:  # an open-ended job never completes
 
 def install(ctx: SimContext) -> PlacementSystem:
     """Wire placements into a context: reports, decisions, initial children, pool, KPIs."""
+    ctx.recorder.keep_only(KPI_RECORD_FIELDS)  # before the first record (the children in care at the start)
     system = PlacementSystem(ctx)
     ctx.referral_handlers.append(system.entries.on_referral)
     ctx.decision_handlers.append(system.on_decision)
