@@ -46,6 +46,10 @@ def test_a_bad_file_is_still_one_error_line_without_the_library_loaded(tmp_path:
     assert any("horizon" in x for x in errors) and "Traceback" not in done.stderr, done.stderr
 
 
+def _param(p: object) -> tuple:
+    return (type(p).__name__, p.name, tuple(p.opts), repr(p.default), p.required, getattr(p, "help", None))
+
+
 def test_every_command_of_every_module_is_listed() -> None:
     cli_main = importlib.import_module("simlib.presentation.cli.main")
     package = Path(cli_main.__file__).parent
@@ -55,6 +59,12 @@ def test_every_command_of_every_module_is_listed() -> None:
     assert with_app == sorted(cli_main.MODULES), "a command module is missing from COMMANDS in cli/main.py"
     defined = {name: module for module in cli_main.MODULES for name in cli_main.module_commands(module)}
     assert defined == cli_main.COMMANDS, "add the command to COMMANDS in simlib/presentation/cli/main.py"
+    # a command built alone (what simlib NAME builds) is the one its module's group has
+    for name, module in cli_main.COMMANDS.items():
+        alone, grouped = cli_main.module_command(module, name), cli_main.module_commands(module)[name]
+        assert type(alone) is type(grouped) and alone.name == grouped.name and alone.help == grouped.help
+        assert [_param(p) for p in alone.params] == [_param(p) for p in grouped.params], name
+    assert cli_main.module_command("experiments", "no-such-command") is None
 
 
 RUN_HEAVY = ("pandas", "scipy", "pyarrow", "matplotlib", "dask", "distributed")

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import gc
 import math
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from simlib.experiments import progress as prog
+
+if TYPE_CHECKING:  # a pool's modules are imported when a pool starts: jobs=1 never needs them
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,6 +59,8 @@ def pool_context() -> multiprocessing.context.BaseContext:
     the child a lock that is held forever. Then a fork server, which imports the
     model once, starts the workers instead.
     """
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -154,6 +158,8 @@ def execute(
                 for i, task in enumerate(tasks):
                     deliver(range(i, i + 1), [fn(task)])
         else:
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
             chunks = chunked(len(tasks), jobs, chunk_size)
             workers = min(jobs, len(chunks))
             context = pool_context()
