@@ -121,7 +121,7 @@ def test_public_holidays_give_no_progress() -> None:
     env = ctx.env
     dec23 = MONTH_STARTS[11] + 22  # Tuesday 23 December 2025
     weights = ctx.calendar.weights
-    assert weights[dec23] == 1.0 and weights[dec23 + 1 : dec23 + 6] == [0.0] * 5  # 24-28 December
+    assert weights[dec23] == 1.0 and weights[dec23 + 1 : dec23 + 6] == (0.0,) * 5  # 24-28 December
     env.run(until=dec23)
     done: list[float] = []
     worker = Caseworker(ctx, 0, "investigation", 6.0, 0.0)

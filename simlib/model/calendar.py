@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from simlib.scenario.schema import Calendar
@@ -54,11 +55,8 @@ class WorkingDaysCalendar:
 
     def __init__(self, cfg: Calendar, years: float) -> None:
         n_days = int(DAYS_PER_YEAR * years) + 2 * DAYS_PER_YEAR
-        self.weights = self._weights(cfg, n_days)
-        cum = [0.0]
-        for w in self.weights:
-            cum.append(cum[-1] + w)
-        self.cumulative = cum
+        # each day's weight and their running sum (read-only: shared by the calendars of a setting)
+        self.weights, self.cumulative = _day_weights(cfg, n_days)
 
     @staticmethod
     def _weights(cfg: Calendar, n_days: int) -> list[float]:
@@ -106,6 +104,21 @@ class WorkingDaysCalendar:
     @property
     def working_days_per_year(self) -> float:
         return self.cumulative[DAYS_PER_YEAR]
+
+
+@lru_cache(maxsize=8)
+def _day_weights(cfg: Calendar, n_days: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The days' weights and their running sum, worked out once a process for a setting and length.
+
+    Every replication of a scenario has the same calendar, and working it out (the
+    holiday rules, a date a day) cost ~20 M instructions a replication, ~2% of a
+    baseline year's; pools, sweeps and the dashboard run many in one process.
+    """
+    weights = WorkingDaysCalendar._weights(cfg, n_days)
+    cum = [0.0]
+    for w in weights:
+        cum.append(cum[-1] + w)
+    return tuple(weights), tuple(cum)
 
 
 def make_calendar(cfg: Calendar, years: float) -> ContinuousCalendar | WorkingDaysCalendar:

@@ -144,8 +144,8 @@ class Caseworker:
         # None where working time is the clock (no map at all)
         plain = getattr(ctx.calendar, "working_time_is_clock", False)
         self.work_time: Callable[[float], float] = ctx.calendar.work_time  # beyond the map: its error
-        self.cumulative: list[float] | None = None if plain else ctx.calendar.cumulative
-        self.weights: list[float] | None = None if plain else ctx.calendar.weights
+        self.cumulative: tuple[float, ...] | None = None if plain else ctx.calendar.cumulative
+        self.weights: tuple[float, ...] | None = None if plain else ctx.calendar.weights
         self.due = INF  # clock time of the pending timer (INF: none)
         self.wid = wid
         self.role = role
