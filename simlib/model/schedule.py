@@ -11,12 +11,12 @@ every stage drops a stale timer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import BoundClass
-from simpy.events import NORMAL, Event, Timeout
+from simpy.core import BoundClass, EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
 # Events due this many days after the run's last instant are not queued; the margin
 # keeps a timer computed as "the end" (now + (end - now), rounded up) in the queue.
@@ -68,6 +68,55 @@ class RunEnvironment(simpy.Environment):
             return event
         heappush(self._queue, (at, NORMAL, next(self._eid), event))
         return event
+
+    def run(self, until: Any = None) -> Any:
+        """``simpy.Environment.run`` with ``step()`` inlined in its loop (SimPy 4.1's code as it is).
+
+        Each event is popped, its callbacks run and an undefused failure raised exactly
+        as ``step`` does, without a Python call an event (~500 instructions, ~20 000
+        events a baseline year).
+        """
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self.now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self.now)
+            elif until.callbacks is None:
+                return until.value  # already processed
+            until.callbacks.append(StopSimulation.callback)
+        queue = self._queue
+        try:
+            while True:  # step()
+                try:
+                    self._now, _, _, event = heappop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    # the remaining callbacks run when the simulation resumes
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as exc:
+            return exc.args[0]  # == until.value
+        except EmptySchedule:
+            if until is not None:
+                assert not until.triggered
+                raise RuntimeError(
+                    f'No scheduled events left but "until" event was not triggered: {until}'
+                ) from None
+        return None
 
     def schedule(self, event: Event, priority: Any = NORMAL, delay: Any = 0) -> None:
         at = self._now + delay
