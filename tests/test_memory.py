@@ -284,3 +284,22 @@ def test_ended_episodes_and_departed_staff_leave_no_reference_cycles(monkeypatch
     cycles = {name: n for name, n in seen.items()
               if name in ("Child", "Job", "Call", "Staffer", "Caseworker", "HazardClock", "Case")}
     assert not cycles, f"ended objects left as cyclic garbage: {cycles}"
+
+
+def test_the_workforce_ledger_keeps_its_weekly_areas_in_flat_arrays() -> None:
+    """Each weekly snapshot is found by its day, with every counter's area then; other days are not."""
+    from simlib.model.workforce.kpis import COUNTERS, Ledger
+
+    ledger = Ledger(0.0)
+    expected: dict[float, dict[str, float]] = {}
+    for week in range(1, 60):
+        day = 7.0 * week
+        ledger.add(day - 3.0, COUNTERS[week % len(COUNTERS)], week % 3)
+        ledger.snapshot(day)
+        expected[day] = ledger.areas(day)
+    assert len(ledger.snap_areas) == len(COUNTERS) * len(ledger.snap_days) == len(COUNTERS) * 59
+    for day, areas in expected.items():
+        assert ledger._snap(day) == areas
+    assert ledger._snap(8.0) is None and ledger._snap(0.0) is None and ledger._snap(1e9) is None
+    window = ledger.window(14.0, 70.0)
+    assert window == {name: expected[70.0][name] - expected[14.0][name] for name in COUNTERS}

@@ -118,7 +118,7 @@ def run_replication(
     # only KPIs and the weekly series leave: the records keep only what the KPIs read
     out = simulate(scenario, seed, replication, warmup_days, on_progress=on_progress, records="kpis")
     kpis = kpi_frame(scenario, seed, replication, out.kpis)
-    series = out.series.copy()
+    series = out.series.copy(deep=False)  # copy-on-write: the columns added here copy nothing else
     series.insert(0, "replication", replication)
     series.insert(0, "scenario", scenario.name)
     series["in_warmup"] = series["day"] < out.warmup_days

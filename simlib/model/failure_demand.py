@@ -15,6 +15,7 @@ No new referral arrives after the horizon (the run-out has none).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ def install(ctx: SimContext, on_referral: Callable[[Referral], None], horizon: f
     """Subscribe to investigation decisions; a thin one may bring its child back."""
     sc = ctx.scenario
     share = sc.investigation.quality.rereferral_share_at_zero
-    arrivals: list[float] = []  # when each failure-demand referral arrives
+    arrivals = array("d")  # when each failure-demand referral arrives (8 bytes each, not a float object)
 
     def kpis(_ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
         n = sum(1 for t in arrivals if t0 <= t < t1)

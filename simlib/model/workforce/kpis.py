@@ -19,6 +19,7 @@ denominator; ``investigation_unassigned_time_share`` reports it separately).
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -90,8 +91,10 @@ class Ledger:
 
     def __init__(self, t0: float) -> None:
         self.counters = {name: TimeWeighted(t0) for name in COUNTERS}
-        # weekly snapshots of the areas, in COUNTERS order (an array: 8 bytes a value, not a dict of floats)
-        self.snaps: dict[float, array[float]] = {}
+        # weekly snapshots of the areas: their days, and the areas in COUNTERS order one snapshot after
+        # another (flat arrays, 8 bytes a value: a dict of a small array a week cost ~180 bytes a week)
+        self.snap_days: array[float] = array("d")
+        self.snap_areas: array[float] = array("d")
         self.leaves: list[float] = []
         self.hires: list[float] = []
         self.mentoring_fte = 0.0  # FTE share of a mentor's time per mentee
@@ -108,11 +111,16 @@ class Ledger:
         return {name: c.area_at(now) for name, c in self.counters.items()}
 
     def snapshot(self, now: float) -> None:
-        self.snaps[now] = array("d", [c.area_at(now) for c in self.counters.values()])
+        self.snap_days.append(now)
+        self.snap_areas.extend([c.area_at(now) for c in self.counters.values()])
 
     def _snap(self, t: float) -> dict[str, float] | None:
-        snap = self.snaps.get(t)
-        return dict(zip(COUNTERS, snap, strict=True)) if snap is not None else None
+        """The areas snapshotted at day ``t`` (the latest, if twice), or None."""
+        i = bisect_right(self.snap_days, t) - 1  # the days only grow
+        if i < 0 or self.snap_days[i] != t:
+            return None
+        k = len(COUNTERS)
+        return dict(zip(COUNTERS, self.snap_areas[i * k:(i + 1) * k], strict=True))
 
     def window(self, t0: float, t1: float) -> dict[str, float]:
         """Areas accumulated in [t0, t1]; t0 is a weekly sample day, t1 the window's end.
