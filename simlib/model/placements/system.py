@@ -34,6 +34,7 @@ the pool's draws have the pool's own stream.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -102,6 +103,9 @@ class PlacementSystem:
         self.rng = ctx.streams["placement"]
         self.log = ctx.recorder.log
         self.team = ctx.teams["placement"]
+        # after(delay, fn, *args): call fn(*args) after delay days (a bare timeout, no process);
+        # a partial of call_in, so no Python frame of its own a call
+        self.after: Callable[..., Any] = partial(call_in, self.env)
         self.places = Places(ctx, after=self.after, on_moved=self._moved)
         self.pool = self.places.pool
         self.visits = VisitBook(ctx, self.cfg, after=self.after, on_missed_change=self.update_hazard)
@@ -117,10 +121,6 @@ class PlacementSystem:
         }
         self.in_care_level = TimeWeighted(ctx.env.now)  # children in care, time-weighted
         self.flushed = False  # open episodes logged at the end (placement_kpis.flush)
-
-    def after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` after ``delay`` days (a bare timeout, no process)."""
-        call_in(self.env, delay, fn, *args)
 
     @property
     def n_emergency(self) -> int:
