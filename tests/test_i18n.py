@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,42 @@ def test_parse_number_inverts_fmt_number(x, decimals, lang):
     assert math.isclose(parse_number(text, lang), round(x, decimals), abs_tol=10 ** -decimals)
     if lang == "sv":
         assert "." not in text
+
+
+def _catalogue_copy(tmp_path, monkeypatch):
+    copy = tmp_path / "catalogue.yaml"
+    copy.write_bytes(i18n.CATALOGUE_PATH.read_bytes())
+    monkeypatch.setattr(i18n, "CATALOGUE_PATH", copy)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    return copy
+
+
+def test_the_default_catalogue_is_parsed_once_then_read_from_its_cache(tmp_path, monkeypatch):
+    """Like bytecode: the parsed table is kept beside the package, keyed by the catalogue's content."""
+    copy = _catalogue_copy(tmp_path, monkeypatch)
+    parsed = i18n._load_default_catalogue()
+    caches = list((tmp_path / "__pycache__").glob("catalogue.*.marshal"))
+    assert len(caches) == 1 and parsed == i18n._parse_catalogue(copy.read_bytes(), str(copy))
+    monkeypatch.setattr(i18n, "_parse_catalogue", lambda *a: pytest.fail("parsed again"))
+    assert i18n._load_default_catalogue() == parsed
+
+
+def test_an_edited_catalogue_is_read_anew_and_replaces_its_cache(tmp_path, monkeypatch):
+    copy = _catalogue_copy(tmp_path, monkeypatch)
+    i18n._load_default_catalogue()
+    copy.write_text(copy.read_text(encoding="utf-8").replace("text:\n", "text:\n  zz_new: {sv: ny, en: new}\n", 1),
+                    encoding="utf-8")
+    assert i18n._load_default_catalogue()["zz_new"] == {"sv": "ny", "en": "new"}
+    assert len(list((tmp_path / "__pycache__").glob("catalogue.*.marshal"))) == 1  # the stale one went
+
+
+def test_a_damaged_cache_or_no_write_permission_falls_back_to_parsing(tmp_path, monkeypatch):
+    copy = _catalogue_copy(tmp_path, monkeypatch)
+    expected = i18n._parse_catalogue(copy.read_bytes(), str(copy))
+    cache = i18n._cached_table(copy.read_bytes())
+    cache.parent.mkdir()
+    cache.write_bytes(b"\x00garbage")
+    assert i18n._load_default_catalogue() == expected
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE: no cache is written
+    cache.unlink()
+    assert i18n._load_default_catalogue() == expected and not cache.exists()
