@@ -22,13 +22,39 @@ that follow (re-referrals, placement breakdowns).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NamedTuple
+
 from simlib.model.caseworker import INF, Caseworker, Job
 from simlib.model.context import SimContext
 from simlib.model.records import InvestigationJoined
 from simlib.model.referrals import Referral
 from simlib.model.schedule import call_in
 
+if TYPE_CHECKING:
+    from simlib.scenario.schema import Investigation
+
 OUTCOMES = ("none", "in_home", "placement")
+
+
+class DecisionRule(NamedTuple):
+    """The settings ``decide`` reads, taken from the scenario once a run (the investigation
+    team's ``decision``): a scenario attribute costs ~430 instructions a read, and a
+    decision read twelve."""
+
+    full_contact_ratio: float
+    novice_alone_complex_factor: float
+    sustainable_caseload: float
+    overload_elasticity: float
+    max_share: float
+    rushed_elasticity: float
+    outcome_shares: tuple[float, float, float]  # none, in_home, placement
+
+    @classmethod
+    def of(cls, cfg: Investigation) -> DecisionRule:
+        q, heard, o = cfg.quality, cfg.child_heard, cfg.outcome
+        return cls(q.full_contact_ratio, q.novice_alone_complex_factor, heard.sustainable_caseload,
+                   heard.overload_elasticity, heard.max_share, heard.rushed_elasticity,
+                   (o.none, o.in_home, o.placement))
 
 
 class Case:
@@ -171,8 +197,7 @@ def _rush(ctx: SimContext, case: Case) -> None:
 
 def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     """Record the decision and hand the child to the next stage."""
-    cfg = ctx.scenario.investigation
-    heard_cfg = cfg.child_heard
+    rule: DecisionRule = ctx.teams["investigation"].decision
     job = case.job
     assert job is not None
     now = ctx.env._now
@@ -182,16 +207,19 @@ def decide(ctx: SimContext, case: Case, rushed: bool) -> None:
     need = case.referral.investigation_hours  # the case's need, not what an overloaded worker had time for
     in_work = now - job.started if job.started >= 0 else 0.0
     load = job.load_area / in_work if in_work > 0 else 1.0
-    q_cfg = cfg.quality
-    quality = min(1.0, done / (need * q_cfg.full_contact_ratio)) if need > 0 else 1.0
+    if need > 0:
+        quality = done / (need * rule.full_contact_ratio)
+        if not quality < 1.0:  # min(1.0, quality) without the builtin call
+            quality = 1.0
+    else:
+        quality = 1.0
     if case.novice_alone:
-        quality *= q_cfg.novice_alone_complex_factor
-    if load > heard_cfg.sustainable_caseload:
-        quality *= (heard_cfg.sustainable_caseload / load) ** heard_cfg.overload_elasticity
+        quality *= rule.novice_alone_complex_factor
+    if load > rule.sustainable_caseload:
+        quality *= (rule.sustainable_caseload / load) ** rule.overload_elasticity
     case.quality = quality
-    heard = case.referral.heard_u < heard_cfg.max_share * quality**heard_cfg.rushed_elasticity
-    o = cfg.outcome
-    case.outcome = _outcome(case.referral.outcome_u, (o.none, o.in_home, o.placement))
+    heard = case.referral.heard_u < rule.max_share * quality**rule.rushed_elasticity
+    case.outcome = _outcome(case.referral.outcome_u, rule.outcome_shares)
     ref = case.referral
     # an InvestigationRecord: its values in field order (Columns.add keeps them without building it)
     ctx.recorder.investigations.add(

@@ -18,7 +18,12 @@ from simlib.model.calendar import make_calendar
 from simlib.model.caseworker import Caseworker
 from simlib.model.context import SimContext, make_streams
 from simlib.model import failure_demand
-from simlib.model.investigation import join_open_investigation, open_investigation, open_new_investigation
+from simlib.model.investigation import (
+    DecisionRule,
+    join_open_investigation,
+    open_investigation,
+    open_new_investigation,
+)
 from simlib.model.kpis import KPI_RECORD_FIELDS, compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.schedule import RunEnvironment, call_in
@@ -80,6 +85,7 @@ def build_context(scenario: Scenario, seed: int, replication: int, records: str 
     inv = ctx.teams["investigation"]
     inv.sustainable = scenario.investigation.child_heard.sustainable_caseload
     inv.thinning = scenario.investigation.quality.thinning_elasticity
+    inv.decision = DecisionRule.of(scenario.investigation)
     return ctx
 
 

@@ -12,7 +12,7 @@ complex cases from novices unless mentoring is on.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simlib.model.caseworker import INF, Caseworker, Job
 from simlib.model.records import UrgentOverCap
@@ -60,6 +60,7 @@ class Team:
         # investigations: a case given above the sustainable caseload gets thinner work (investigation.py)
         self.sustainable = float("inf")
         self.thinning = 0.0
+        self.decision: Any = None  # investigations: the decision's settings (investigation.DecisionRule)
         self.workers: list[Caseworker] = []
         self.urgent: deque[Job] = deque()
         self.normal: deque[Job] = deque()
