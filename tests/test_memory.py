@@ -162,11 +162,12 @@ def test_child_numbers_are_those_a_dict_of_every_child_gives(monkeypatch: pytest
     assert len(entries.in_home_draws) - len(live) < entries.sweep_at // 2 + 16
 
 
-@pytest.mark.parametrize("name", ["baseline", "policy/cap-12"])
-def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: str) -> None:
+@pytest.mark.parametrize(("name", "sets"), [("baseline", []), ("policy/cap-12", []),
+                                           ("baseline", ["screening.enabled=false"])])
+def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: str, sets: list[str]) -> None:
     from simlib.experiments.replications import run_replication
 
-    sc = load_scenario(name, ["horizon.years=3"])
+    sc = load_scenario(name, ["horizon.years=3", *sets])
     full = simulate(sc, 8, 1)
     lean = simulate(sc, 8, 1, records="kpis")
     assert list(lean.kpis) == list(full.kpis)
@@ -174,7 +175,15 @@ def test_a_lean_recorder_gives_the_same_kpis_and_refuses_what_it_let_go(name: st
     pd.testing.assert_frame_equal(lean.series, full.series)
     kpis, _series = run_replication(sc, 8, 1)  # a run for its KPIs is a lean one
     assert kpis.set_index("kpi")["value"].to_dict().keys() == full.kpis.keys()
-    assert np.array_equal(lean.recorder.referrals.view("screened"), full.recorder.referrals.view("screened"))
+    # the referrals taken into an open investigation are kept apart (no flag, no screening time)
+    refs, joined = full.recorder.referrals, full.recorder.referrals.view("joined")
+    assert lean.recorder.referrals_apart and not full.recorder.referrals_apart and joined.any()
+    for field in ("arrived", "child", "screened"):
+        assert lean.recorder.referrals.view(field).tobytes() == refs.view(field)[~joined].tobytes()
+    for field in ("arrived", "child"):
+        assert lean.recorder.joined_referrals.view(field).tobytes() == refs.view(field)[joined].tobytes()
+    with pytest.raises(KeyError, match="lean recorder"):
+        lean.recorder.referrals.view("joined")
     with pytest.raises(KeyError, match="lean recorder"):
         lean.recorder.investigation_frame()
     assert len(lean.recorder.investigations) == len(full.recorder.investigations)
@@ -223,6 +232,9 @@ def test_follow_up_keys_are_those_a_concatenation_of_widened_columns_gave() -> N
     old.sort()
     assert _sorted_keys(child, time, more).tobytes() == old.tobytes()
     assert _sorted_keys(child, time, []).tobytes() == np.sort(child.astype(float) * KEY_SPAN + time).tobytes()
+    # the columns of several stores (a lean recorder's joined referrals apart): the same keys
+    apart = _sorted_keys(child[::2], time[::2], more, also=((child[1::2], time[1::2]), (child[:0], time[:0])))
+    assert apart.tobytes() == old.tobytes()
 
 
 def test_the_weekly_frame_is_built_once_and_a_change_to_a_copy_leaves_it() -> None:

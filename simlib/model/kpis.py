@@ -38,11 +38,14 @@ NAN = float("nan")
 # The fields of the pipeline's record kinds that the KPIs read (``Recorder.lean`` keeps only these;
 # a referral taken into an open investigation is counted, its InvestigationJoined record is not read)
 KPI_RECORD_FIELDS: dict[type, tuple[str, ...]] = {
-    ReferralRecord: ("arrived", "child", "screened", "joined"),
+    ReferralRecord: ("arrived", "child", "screened"),  # of a referral screened (or not joined)
     InvestigationRecord: ("opened", "assigned", "decided", "heard", "rushed", "quality", "child"),
     InvestigationJoined: (),
     CaseworkerChange: ("time",),  # workforce/kpis.py: changes per child-year, in both staffing modes
 }
+# ... and of a referral taken into an open investigation, kept apart (``Recorder.joined_referrals``):
+# counted and followed up, never screened, so neither a flag nor a screening time a referral
+KPI_JOINED_REFERRAL_FIELDS: tuple[str, ...] = ("arrived", "child")
 # A case closed *at* its deadline (rushed, or done the same instant) is on time;
 # opened + deadline - opened is not always exactly the deadline in floating point.
 ON_TIME_SLACK = 1e-9
@@ -139,9 +142,16 @@ def pipeline_kpis(ctx: SimContext, t0: float, t1: float) -> dict[str, float]:
     in_window = (arrived >= t0) & (arrived < t1)
     # referrals are recorded when screened; add those still in screening at the end
     pending_in = [r for r in ctx.open_screenings.values() if t0 <= r.arrived < t1]
-    out["referrals_total"] = float(int(in_window.sum()) + len(pending_in))
+    counted = int(in_window.sum())
     # screening KPIs: a report taken into an open investigation needs no screening
-    screened_in = in_window & ~refs.view("joined")
+    if rec.referrals_apart:  # a lean recorder keeps those apart: none of the referrals here joined
+        joined = rec.joined_referrals.view("arrived")
+        counted += int(((joined >= t0) & (joined < t1)).sum())
+        del joined
+        screened_in = in_window
+    else:
+        screened_in = in_window & ~refs.view("joined")
+    out["referrals_total"] = float(counted + len(pending_in))
     end = ctx.env.now  # the end of the run-out: the cohort's cases decided by then are known
     screen_days = _masked_difference(refs.view("screened"), arrived, screened_in,
                                      [end - r.arrived for r in pending_in])
@@ -238,10 +248,12 @@ def _re_referral_share(ctx: SimContext, t0: float, t1: float) -> float:
     closed in [t0, t1] with whatever follow-up there is (a lower bound).
     Every later referral counts, whatever it leads to (DfE's re-referral rate).
     """
-    refs = ctx.recorder.referrals
+    rec = ctx.recorder
+    stores = (rec.referrals, rec.joined_referrals) if rec.referrals_apart else (rec.referrals,)
     pending = [(r.child, r.arrived) for r in ctx.open_screenings.values()]
-    return _followed_within_a_year(ctx, t0, t1, lambda: _sorted_keys(refs.view("child", widen=False),
-                                                                     refs.view("arrived"), pending))
+    return _followed_within_a_year(ctx, t0, t1, lambda: _sorted_keys(
+        stores[0].view("child", widen=False), stores[0].view("arrived"), pending,
+        also=tuple((s.view("child", widen=False), s.view("arrived")) for s in stores[1:])))
 
 
 def _re_investigation_share(ctx: SimContext, t0: float, t1: float) -> float:
@@ -261,18 +273,24 @@ def _re_investigation_share(ctx: SimContext, t0: float, t1: float) -> float:
 KEY_SPAN = 1e5  # days: far beyond any run, so child x KEY_SPAN + time sorts by child, then time
 
 
-def _sorted_keys(child: np.ndarray, time: np.ndarray, more: list[tuple[int, float]]) -> np.ndarray:
+def _sorted_keys(child: np.ndarray, time: np.ndarray, more: list[tuple[int, float]],
+                 also: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> np.ndarray:
     """``child x KEY_SPAN + time`` of every record and of ``more`` (child, time) pairs, sorted.
 
     One array of the records' size, filled in place from the stored columns (a
-    widened copy of the children and a concatenation were three more).
+    widened copy of the children and a concatenation were three more); ``also``:
+    the (child, time) columns of more stores (a lean recorder's joined referrals).
     """
-    n = len(child)
+    columns = [(child, time), *also]
+    n = sum(len(c) for c, _ in columns)
     keys = np.empty(n + len(more))
-    head = keys[:n]
-    head[:] = child
-    head *= KEY_SPAN
-    head += time
+    at = 0
+    for c, t in columns:
+        head = keys[at:at + len(c)]
+        head[:] = c
+        head *= KEY_SPAN
+        head += t
+        at += len(c)
     if more:
         keys[n:] = (np.array([c for c, _ in more], dtype=float) * KEY_SPAN
                     + np.array([t for _, t in more], dtype=float))

@@ -270,9 +270,16 @@ class Recorder:
     _weekly: tuple[int, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
     # a lean recorder's fields to keep, by kind of record (None: every field of every kind)
     keep: dict[type, tuple[str, ...]] | None = field(default=None, repr=False)
+    # where the referrals taken into an open investigation go (``joined``): the referrals' own
+    # store (in the order they happened), or a lean recorder's store of their own
+    joined_referrals: Columns = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.joined_referrals is None:
+            self.joined_referrals = self.referrals
 
     @classmethod
-    def lean(cls, keep: dict[type, tuple[str, ...]]) -> Recorder:
+    def lean(cls, keep: dict[type, tuple[str, ...]], joined: tuple[str, ...] | None = None) -> Recorder:
         """A recorder that keeps only the named fields of the kinds named (every field of the others).
 
         The two biggest kinds of record (one per referral, one per investigation)
@@ -280,9 +287,19 @@ class Recorder:
         and so do the later stages' (``keep_only``); a replication run for its KPIs
         (``run_replication``) lets those go, so its memory grows by the bytes the
         KPIs need. A full frame or a dropped field of such a store raises ``KeyError``.
+        ``joined``: the fields kept of a referral taken into an open investigation,
+        in a store of their own (``joined_referrals``: no flag, no screening time a
+        referral); None keeps them with the others.
         """
-        return cls(referrals=Columns(ReferralRecord, keep[ReferralRecord]),
-                   investigations=Columns(InvestigationRecord, keep[InvestigationRecord]), keep=dict(keep))
+        referrals = Columns(ReferralRecord, keep[ReferralRecord])
+        return cls(referrals=referrals,
+                   investigations=Columns(InvestigationRecord, keep[InvestigationRecord]), keep=dict(keep),
+                   joined_referrals=Columns(ReferralRecord, joined) if joined is not None else referrals)
+
+    @property
+    def referrals_apart(self) -> bool:
+        """The joined referrals are kept apart from the others (a lean recorder's ``joined`` store)."""
+        return self.joined_referrals is not self.referrals
 
     def keep_only(self, fields: dict[type, tuple[str, ...]]) -> None:
         """A stage's KPI fields, by kind: a lean recorder keeps only those (a full one keeps all).

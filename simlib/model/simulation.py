@@ -24,7 +24,7 @@ from simlib.model.investigation import (
     open_investigation,
     open_new_investigation,
 )
-from simlib.model.kpis import KPI_RECORD_FIELDS, compute_kpis, warmup_cut
+from simlib.model.kpis import KPI_JOINED_REFERRAL_FIELDS, KPI_RECORD_FIELDS, compute_kpis, warmup_cut
 from simlib.model.recorder import Recorder
 from simlib.model.schedule import RunEnvironment, call_in
 from simlib.model.referrals import Referral, referral_arrivals
@@ -69,7 +69,8 @@ def build_context(scenario: Scenario, seed: int, replication: int, records: str 
         streams=make_streams(seed, replication),
         # the run may go on after the horizon (the run-out), so the calendar covers that too
         calendar=make_calendar(scenario.calendar, scenario.horizon.years + scenario.horizon.run_out_years),
-        recorder=Recorder.lean(KPI_RECORD_FIELDS) if records == "kpis" else Recorder(),
+        recorder=(Recorder.lean(KPI_RECORD_FIELDS, joined=KPI_JOINED_REFERRAL_FIELDS) if records == "kpis"
+                  else Recorder()),
         stop=env.event(),
         seed=seed,
         replication=replication,
@@ -117,7 +118,7 @@ def _on_referral(
         handler(referral)
     if join_open_investigation(ctx, referral, screened=False) is not None:
         # a ReferralRecord in field order: arrived, child, age, urgent, screened, opened, joined
-        ctx.recorder.referrals.add(
+        ctx.recorder.joined_referrals.add(  # the referrals' store, or a lean recorder's own for these
             referral.arrived, referral.child, referral.age, referral.urgent, referral.arrived, False, True,
         )
         return
